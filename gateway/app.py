@@ -1,0 +1,133 @@
+"""The Starlette application: the GraphQL route, health routes, start-up."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from starlette.types import Receive, Scope, Send
+from strawberry.asgi import GraphQL
+
+from gateway.auth import Principal, authenticate
+from gateway.errors import GatewayError
+from gateway.health import healthz, readyz
+from gateway.request_id import RequestIdMiddleware
+from gateway.runtime import Runtime, build_runtime
+from gateway.settings import Settings
+from gateway.store import Store
+from resolvers.context import Context
+from resolvers.schema import build_schema
+
+logger = logging.getLogger(__name__)
+
+
+class GraphQLView(GraphQL[Context, None]):
+    def __init__(self, runtime: Runtime, graphiql: bool) -> None:
+        super().__init__(build_schema(), graphql_ide="graphiql" if graphiql else None)
+        self.runtime = runtime
+
+    async def get_context(self, request: Request, response: Response) -> Context:  # type: ignore[override]
+        return Context(
+            runtime=self.runtime,
+            request_id=request.state.request_id,
+            # Absent only for the GraphiQL page, which runs no operation.
+            principal=getattr(request.state, "principal", None),
+        )
+
+
+class AuthenticatedGraphQL:
+    """Refuses, with HTTP 401, any operation without a valid key.
+
+    Only the GraphiQL page itself (a GET with no query) is served to
+    anyone, since it holds no data.
+    """
+
+    def __init__(
+        self, runtime: Runtime, admin_token: str | None, view: GraphQLView
+    ) -> None:
+        self.runtime = runtime
+        self.admin_token = admin_token
+        self.view = view
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope)
+        if request.method == "GET" and "query" not in request.query_params:
+            await self.view(scope, receive, send)
+            return
+
+        try:
+            principal: Principal = await authenticate(
+                self.runtime.store,
+                request.headers.get("authorization"),
+                self.admin_token,
+            )
+        except GatewayError as error:
+            await error_response(error, 401, {"WWW-Authenticate": "Bearer"})(
+                scope, receive, send
+            )
+            return
+
+        scope["state"]["principal"] = principal
+        await self.view(scope, receive, send)
+
+
+def error_response(
+    error: GatewayError, status: int, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def create_app(
+    settings: Settings,
+    *,
+    store: Store | None = None,
+    admin_token: str | None = None,
+    on_startup: list[object] | None = None,
+) -> Starlette:
+    """The gateway. `store` and `admin_token` override the settings' own."""
+    runtime = build_runtime(settings, store)
+    token = admin_token or _secret(settings.gateway_admin_token)
+    view = GraphQLView(runtime, graphiql=not settings.is_production)
+    startup_hooks = list(on_startup or [])
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        await runtime.store.prepare()
+        for hook in startup_hooks:
+            await hook(runtime)  # type: ignore[operator]
+        sweeper = asyncio.create_task(
+            runtime.outbox.sweep_forever(settings.sweep_interval_seconds)
+        )
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            await runtime.runner.drain()
+
+    app = Starlette(
+        routes=[
+            Route(
+                "/graphql",
+                AuthenticatedGraphQL(runtime, token, view),
+                methods=["GET", "POST"],
+            ),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=[Middleware(RequestIdMiddleware)],
+        lifespan=lifespan,
+    )
+    app.state.runtime = runtime
+    return app
+
+
+def _secret(value: object) -> str | None:
+    return None if value is None else value.get_secret_value()  # type: ignore[attr-defined]

@@ -1,0 +1,52 @@
+"""The errors a caller can cause, each with the stable code clients see.
+
+    GatewayError                     any expected failure; has `code`
+    ├── Unauthenticated              no key, or a key nobody holds
+    ├── Forbidden                    a valid key asking for what it may not do
+    ├── NotFound                     nothing with that id in the caller's location
+    ├── BadUserInput                 a value that can never be accepted
+    ├── Conflict                     a value that clashes with existing data
+    └── RateLimited                  too many requests for one key
+
+Anything else that escapes a resolver is a bug: the client sees
+INTERNAL_SERVER_ERROR and a request id, and the log has the rest.
+"""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    code = "INTERNAL_SERVER_ERROR"
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class Unauthenticated(GatewayError):
+    code = "UNAUTHENTICATED"
+
+
+class Forbidden(GatewayError):
+    code = "FORBIDDEN"
+
+
+class NotFound(GatewayError):
+    code = "NOT_FOUND"
+
+
+class BadUserInput(GatewayError):
+    code = "BAD_USER_INPUT"
+
+
+class Conflict(GatewayError):
+    code = "CONFLICT"
+
+
+class RateLimited(GatewayError):
+    code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -1,0 +1,1 @@
+"""The Celery side: the application and the recompute tasks it runs."""

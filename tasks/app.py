@@ -1,0 +1,39 @@
+"""The Celery application, configured from the gateway's settings."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from gateway.settings import Settings
+
+RECOMPUTE_QUEUE = "recompute"
+
+
+def create_celery_app(settings: Settings) -> Celery:
+    if settings.celery_broker_url is None:
+        raise ValueError("CELERY_BROKER_URL must be set to use Celery")
+
+    app = Celery(
+        "outbound_gateway", broker=settings.celery_broker_url.get_secret_value()
+    )
+    app.conf.update(
+        task_default_queue=RECOMPUTE_QUEUE,
+        task_serializer="json",
+        accept_content=["json"],
+        task_ignore_result=True,
+        # A chunk is acknowledged only once it is done, and handed to another
+        # worker if the one running it dies: running it twice is harmless,
+        # losing it is not.
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        # Take one message at a time, so a dying worker strands only one.
+        worker_prefetch_multiplier=1,
+        broker_transport_options={
+            "visibility_timeout": settings.celery_visibility_timeout
+        },
+        broker_connection_retry_on_startup=True,
+        # Logging is configured once by the worker command, not by Celery.
+        worker_hijack_root_logger=False,
+    )
+    app.conf.include = ["tasks.recompute"]
+    return app

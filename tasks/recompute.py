@@ -1,0 +1,114 @@
+"""The recompute tasks: thin adapters from a message to `gateway.recompute`.
+
+A job arrives as `plan_job(job_id)`, which splits it into chunks and sends
+one `run_chunk` per chunk, so that every worker can take a share. Both are
+safe to run twice. Transient database errors are retried with backoff; a
+task that runs out of retries fails its job, visibly.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery import Task, shared_task
+from celery.signals import worker_process_init
+from pymongo.errors import ConnectionFailure, ExecutionTimeout
+
+from gateway import recompute
+from gateway.records import Chunk
+from gateway.store import Store
+from tasks import worker_runtime
+
+logger = logging.getLogger(__name__)
+
+# Errors that say "not now" rather than "never": the database was briefly
+# unreachable or slow, or contacts kept changing under the writer.
+TRANSIENT_ERRORS = (ConnectionFailure, ExecutionTimeout, recompute.SelectionContention)
+
+
+class RecomputeTask(Task):  # type: ignore[misc]
+    autoretry_for = TRANSIENT_ERRORS
+    # Waits of about 1, 2, 4, ... seconds, never more than a minute; eight
+    # tries ride out a database fail-over, which takes seconds.
+    retry_backoff = True
+    retry_backoff_max = 60
+    retry_jitter = True
+    max_retries = 8
+    acks_late = True
+
+    def on_retry(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        job_id = args[0]
+        logger.warning(
+            "Recompute job %s: %s will be retried after %s.",
+            job_id,
+            self.name,
+            _describe(exc),
+            extra={"job_id": job_id},
+        )
+        worker_runtime.run(
+            lambda store: store.jobs.record_retry(job_id, _describe(exc))
+        )
+
+    def on_failure(
+        self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
+    ) -> None:
+        job_id = args[0]
+        logger.error(
+            "Recompute job %s failed in %s: %s.",
+            job_id,
+            self.name,
+            _describe(exc),
+            extra={"job_id": job_id},
+        )
+        worker_runtime.run(lambda store: store.jobs.fail(job_id, _describe(exc)))
+
+
+@shared_task(base=RecomputeTask, bind=True, name="recompute.plan_job")
+def plan_job(self: RecomputeTask, job_id: str) -> None:
+    chunk_size = worker_runtime.settings().recompute_chunk_size
+    planned = worker_runtime.run(
+        lambda store: recompute.plan_job(store, job_id, chunk_size)
+    )
+    if planned is None:
+        return
+
+    job, chunks = planned
+    for chunk in chunks:
+        run_chunk.apply_async(
+            args=[job_id, chunk.index, chunk.first_id, chunk.last_id, chunk.count],
+            headers={"request_id": job.request_id},
+        )
+
+
+@shared_task(base=RecomputeTask, bind=True, name="recompute.run_chunk")
+def run_chunk(
+    self: RecomputeTask,
+    job_id: str,
+    index: int,
+    first_id: str,
+    last_id: str,
+    count: int,
+) -> None:
+    chunk = Chunk(
+        index=index, first_id=first_id, last_id=last_id, count=count, done=False
+    )
+
+    async def work(store: Store) -> None:
+        job = await store.jobs.get(job_id)
+        if job is None or job.is_finished:
+            return
+        await recompute.run_chunk(store, job, chunk)
+
+    worker_runtime.run(work)
+
+
+@worker_process_init.connect
+def _forget_parent_state(**_: Any) -> None:
+    worker_runtime.reset_after_fork()
+
+
+def _describe(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"

@@ -1,0 +1,1 @@
+"""Helpers the tests share: settings, stores, API clients, test data."""

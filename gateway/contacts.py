@@ -10,7 +10,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from gateway.errors import BadUserInput, Conflict, NotFound
+from gateway.errors import BadUserInput, Conflict, Contention, NotFound
 from gateway.locations import active_pool_number
 from gateway.phone import to_e164
 from gateway.recompute import (
@@ -159,10 +159,18 @@ async def _change_contacts(
     """
     store = runtime.store
     known_users = {user.id: user for user in users if user is not None}
+    current = location
 
     async def decide(
-        states: Sequence[ContactState], _attempted: object = None
+        states: Sequence[ContactState], attempted: object = None
     ) -> list[SelectionWrite]:
+        nonlocal current
+        if attempted is not None:
+            # A write did not apply because something changed under it:
+            # read afresh, the location first, before deciding again.
+            current = await _reload(runtime, location)
+            known_users.clear()
+
         changed = [(s, inputs) for s in states if (inputs := new_inputs(s)) is not None]
         after = [
             replace(s, assigned_user_id=u, last_outbound_number=n)
@@ -174,7 +182,7 @@ async def _change_contacts(
                 before=state,
                 assigned_user_id=next_state.assigned_user_id,
                 last_outbound_number=next_state.last_outbound_number,
-                selection=cached_selection(next_state, known_users, location),
+                selection=cached_selection(next_state, known_users, current),
                 contacted_at=contacted_at,
             )
             for (state, _), next_state in zip(changed, after, strict=True)
@@ -191,12 +199,12 @@ async def _change_contacts(
             store, location, await decide(states), cause, decide
         )
     except SelectionContention:
-        raise Conflict(
+        raise Contention(
             "The contacts kept changing while being saved; try again."
         ) from None
 
     if applied:
-        await _refresh_if_revision_moved(runtime, location, contact_ids, cause)
+        await _refresh_if_revision_moved(runtime, current, contact_ids, cause)
     return applied
 
 
@@ -214,6 +222,13 @@ async def _refresh_if_revision_moved(
         return
     states = await store.contacts.get_states(location.id, contact_ids)
     await write_fresh_selections(store, current, states, cause)
+
+
+async def _reload(runtime: Runtime, location: Location) -> Location:
+    current = await runtime.store.locations.get(location.id)
+    if current is None:
+        raise NotFound("The location no longer exists.")
+    return current
 
 
 async def _get_contact(

@@ -6,6 +6,7 @@
     ├── NotFound                     nothing with that id in the caller's location
     ├── BadUserInput                 a value that can never be accepted
     ├── Conflict                     a value that clashes with existing data
+    │   └── Contention               records kept changing under a write
     └── RateLimited                  too many requests for one key
 
 Anything else that escapes a resolver is a bug: the client sees
@@ -42,6 +43,10 @@ class BadUserInput(GatewayError):
 
 class Conflict(GatewayError):
     code = "CONFLICT"
+
+
+class Contention(Conflict):
+    """The same records kept changing while being written; a retry works."""
 
 
 class RateLimited(GatewayError):

@@ -18,11 +18,14 @@ class Runtime:
     outbox: RecomputeOutbox
 
 
-def build_runtime(settings: Settings, store: Store | None = None) -> Runtime:
-    """Everything from the settings; `store` replaces the configured one."""
+def build_runtime(
+    settings: Settings, store: Store | None = None, runner: JobRunner | None = None
+) -> Runtime:
+    """Everything from the settings; `store` and `runner` replace theirs."""
     if store is None:
         store = open_store(settings)
-    runner = make_runner(settings, store)
+    if runner is None:
+        runner = make_runner(settings, store)
     outbox = RecomputeOutbox(store, runner, settings.job_stall_seconds)
     return Runtime(settings=settings, store=store, runner=runner, outbox=outbox)
 

@@ -46,19 +46,19 @@ async def test_the_admin_creates_a_location_whose_key_then_works(api: Api) -> No
 async def test_only_a_hash_of_the_key_is_stored(api: Api) -> None:
     tenant = await new_tenant(api)
 
-    stored = await snapshot(api.runtime.store)
+    stored = await snapshot(api)
 
     assert tenant.key not in repr(stored)
 
 
 async def test_a_location_key_may_not_create_locations(api: Api) -> None:
     tenant = await new_tenant(api)
-    before = await snapshot(api.runtime.store)
+    before = await snapshot(api)
 
     error = await api.fail(tenant.key, CREATE_LOCATION, name="Intruder")
 
     assert error["extensions"]["code"] == "FORBIDDEN"
-    assert await snapshot(api.runtime.store) == before
+    assert await snapshot(api) == before
 
 
 async def test_the_admin_token_may_not_read_a_location(api: Api) -> None:
@@ -68,12 +68,12 @@ async def test_the_admin_token_may_not_read_a_location(api: Api) -> None:
 
 
 async def test_a_location_name_must_not_be_blank(api: Api) -> None:
-    before = await snapshot(api.runtime.store)
+    before = await snapshot(api)
 
     error = await api.fail(ADMIN_TOKEN, CREATE_LOCATION, name="   ")
 
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert await snapshot(api.runtime.store) == before
+    assert await snapshot(api) == before
 
 
 async def test_every_response_carries_a_request_id(api: Api) -> None:

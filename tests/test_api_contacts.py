@@ -149,12 +149,12 @@ async def test_an_inbound_number_outside_the_pool_is_bad_input(
     api: Api, tenant: Tenant
 ) -> None:
     user = await create_user(api, tenant, "Ana Rivera")
-    before = await snapshot(api.runtime.store)
+    before = await snapshot(api)
 
     error = await api.fail(tenant.key, SET_INBOUND, user=user, n="+16175550000")
 
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert await snapshot(api.runtime.store) == before
+    assert await snapshot(api) == before
 
 
 async def test_creating_a_user_with_a_released_inbound_number_is_bad_input(
@@ -164,7 +164,7 @@ async def test_creating_a_user_with_a_released_inbound_number_is_bad_input(
         tenant.key, 'mutation { releasePhoneNumber(number: "+12125550199") { id } }'
     )
     await api.drain()
-    before = await snapshot(api.runtime.store)
+    before = await snapshot(api)
 
     error = await api.fail(
         tenant.key,
@@ -172,25 +172,25 @@ async def test_creating_a_user_with_a_released_inbound_number_is_bad_input(
     )
 
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert await snapshot(api.runtime.store) == before
+    assert await snapshot(api) == before
 
 
 async def test_an_invalid_email_is_bad_input(api: Api, tenant: Tenant) -> None:
-    before = await snapshot(api.runtime.store)
+    before = await snapshot(api)
 
     error = await api.fail(
         tenant.key, 'mutation { createUser(name: "Ben", email: "ben") { id } }'
     )
 
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert await snapshot(api.runtime.store) == before
+    assert await snapshot(api) == before
 
 
 async def test_a_contact_with_a_phone_another_contact_has_is_a_conflict(
     api: Api, tenant: Tenant
 ) -> None:
     await create_contact(api, tenant, "Dev", "+16175550111")
-    before = await snapshot(api.runtime.store)
+    before = await snapshot(api)
 
     error = await api.fail(
         tenant.key,
@@ -198,13 +198,13 @@ async def test_a_contact_with_a_phone_another_contact_has_is_a_conflict(
     )
 
     assert error["extensions"]["code"] == "CONFLICT"
-    assert await snapshot(api.runtime.store) == before
+    assert await snapshot(api) == before
 
 
 async def test_a_contact_with_an_invalid_phone_is_bad_input(
     api: Api, tenant: Tenant
 ) -> None:
-    before = await snapshot(api.runtime.store)
+    before = await snapshot(api)
 
     error = await api.fail(
         tenant.key, 'mutation { createContact(name: "X", phone: "12") { id } }'
@@ -212,14 +212,14 @@ async def test_a_contact_with_an_invalid_phone_is_bad_input(
 
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["field"] == "phone"
-    assert await snapshot(api.runtime.store) == before
+    assert await snapshot(api) == before
 
 
 async def test_recording_a_message_from_a_number_outside_the_pool_is_bad_input(
     api: Api, tenant: Tenant
 ) -> None:
     contact = await create_contact(api, tenant, "Dev", "+16175550111")
-    before = await snapshot(api.runtime.store)
+    before = await snapshot(api)
 
     error = await api.fail(
         tenant.key, RECORD, contact=contact, **{"from": "+16175550000"}
@@ -227,19 +227,19 @@ async def test_recording_a_message_from_a_number_outside_the_pool_is_bad_input(
 
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["field"] == "fromNumber"
-    assert await snapshot(api.runtime.store) == before
+    assert await snapshot(api) == before
 
 
 async def test_assigning_to_an_unknown_user_is_not_found(
     api: Api, tenant: Tenant
 ) -> None:
     contact = await create_contact(api, tenant, "Dev", "+16175550111")
-    before = await snapshot(api.runtime.store)
+    before = await snapshot(api)
 
     error = await api.fail(tenant.key, ASSIGN, contact=contact, user="0" * 24)
 
     assert error["extensions"]["code"] == "NOT_FOUND"
-    assert await snapshot(api.runtime.store) == before
+    assert await snapshot(api) == before
 
 
 async def test_reassigning_counts_only_the_contacts_that_changed_hands(
@@ -270,12 +270,12 @@ async def test_reassigning_with_one_unknown_id_writes_nothing(
 ) -> None:
     ana = await create_user(api, tenant, "Ana Rivera", RIVERA)
     contact = await create_contact(api, tenant, "Carla", "+13105550123")
-    before = await snapshot(api.runtime.store)
+    before = await snapshot(api)
 
     error = await api.fail(tenant.key, REASSIGN, ids=[contact, "f" * 24], user=ana)
 
     assert error["extensions"]["code"] == "NOT_FOUND"
-    assert await snapshot(api.runtime.store) == before
+    assert await snapshot(api) == before
 
 
 async def test_contacts_page_in_order_with_cursors_and_a_total(

@@ -40,25 +40,25 @@ async def test_numbers_are_stored_in_e164_whatever_format_they_came_in(
 async def test_an_invalid_number_is_bad_input_and_nothing_is_written(
     api: Api, tenant: Tenant, number: str
 ) -> None:
-    before = await snapshot(api.runtime.store)
+    before = await snapshot(api)
 
     error = await api.fail(tenant.key, ADD, number=number)
 
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
     assert error["extensions"]["field"] == "number"
-    assert await snapshot(api.runtime.store) == before
+    assert await snapshot(api) == before
 
 
 async def test_adding_a_number_the_pool_has_is_a_conflict(
     api: Api, tenant: Tenant
 ) -> None:
     await add_numbers(api, tenant, "+12025550143")
-    before = await snapshot(api.runtime.store)
+    before = await snapshot(api)
 
     error = await api.fail(tenant.key, ADD, number="202-555-0143")
 
     assert error["extensions"]["code"] == "CONFLICT"
-    assert await snapshot(api.runtime.store) == before
+    assert await snapshot(api) == before
 
 
 async def test_a_released_number_added_again_becomes_active(
@@ -79,23 +79,23 @@ async def test_releasing_a_number_twice_changes_nothing_the_second_time(
     await add_numbers(api, tenant, "+12025550143")
     await api.call(tenant.key, RELEASE, n="+12025550143")
     await api.drain()
-    before = await snapshot(api.runtime.store)
+    before = await snapshot(api)
 
     data = await api.call(tenant.key, RELEASE, n="+12025550143")
 
     assert data["releasePhoneNumber"]["status"] == "RELEASED"
-    assert await snapshot(api.runtime.store) == before
+    assert await snapshot(api) == before
 
 
 async def test_releasing_a_number_the_pool_lacks_is_not_found(
     api: Api, tenant: Tenant
 ) -> None:
-    before = await snapshot(api.runtime.store)
+    before = await snapshot(api)
 
     error = await api.fail(tenant.key, RELEASE, n="+12025550143")
 
     assert error["extensions"]["code"] == "NOT_FOUND"
-    assert await snapshot(api.runtime.store) == before
+    assert await snapshot(api) == before
 
 
 async def test_the_default_can_be_set_and_cleared(api: Api, tenant: Tenant) -> None:
@@ -118,9 +118,9 @@ async def test_a_default_that_is_not_an_active_pool_number_is_bad_input(
         await add_numbers(api, tenant, "+12025550143")
         await api.call(tenant.key, RELEASE, n="+12025550143")
         await api.drain()
-    before = await snapshot(api.runtime.store)
+    before = await snapshot(api)
 
     error = await api.fail(tenant.key, SET_DEFAULT, n="+12025550143")
 
     assert error["extensions"]["code"] == "BAD_USER_INPUT"
-    assert await snapshot(api.runtime.store) == before
+    assert await snapshot(api) == before

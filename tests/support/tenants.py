@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from gateway.store import Store
 from tests.support.api import Api
 from tests.support.settings import ADMIN_TOKEN
 
@@ -64,9 +63,14 @@ async def create_contact(
     return contact_id
 
 
-async def snapshot(store: Store) -> dict[str, list[dict[str, Any]]]:
-    """Every document of every collection, to show that nothing was written."""
-    database = store.database
+async def snapshot(api: Api) -> dict[str, list[dict[str, Any]]]:
+    """Every document of every collection, to show that nothing was written.
+
+    Recomputes still running are finished first, so that only the request
+    under test can change what the next snapshot shows.
+    """
+    await api.drain()
+    database = api.runtime.store.database
     names = sorted(await database.list_collection_names())
     return {
         name: await database[name].find({}).sort("_id", 1).to_list(None)

@@ -110,7 +110,7 @@ def create_app(
             yield
         finally:
             sweeper.cancel()
-            await runtime.runner.drain()
+            await runtime.outbox.drain()
 
     app = Starlette(
         routes=[

@@ -60,5 +60,5 @@ async def seed_demo(runtime: Runtime) -> DemoLocation:
     )
     await locations.release_phone_number(runtime, location, "+12125550199", _CAUSE)
 
-    await runtime.runner.drain()
+    await runtime.outbox.drain()
     return DemoLocation(location_id=location.id, api_key=api_key)

@@ -31,11 +31,11 @@ async def recompute_location(
     if not wait:
         print(job.id, flush=True)
         # Without a broker the job runs in this process: let it finish.
-        await runtime.runner.drain()
+        await runtime.outbox.drain()
         return 0
 
     finished = await _watch(runtime, job)
-    await runtime.runner.drain()
+    await runtime.outbox.drain()
     if finished.last_error:
         print(f"Last error: {finished.last_error}", file=sys.stderr)
     return 0 if finished.status.value == "SUCCEEDED" else 1
@@ -63,7 +63,7 @@ async def sweep(settings: Settings) -> int:
     if runtime is None:
         return 2
     handed = await runtime.outbox.sweep()
-    await runtime.runner.drain()
+    await runtime.outbox.drain()
     print(f"{handed} recompute jobs handed over.")
     return 0
 

@@ -37,3 +37,16 @@ def create_celery_app(settings: Settings) -> Celery:
     )
     app.conf.include = ["tasks.recompute"]
     return app
+
+
+def _redis_transport_options(settings: Settings) -> dict[str, int]:
+    visibility = settings.celery_visibility_timeout
+    return {
+        "visibility_timeout": visibility,
+        # Look for chunks whose worker vanished every few seconds, and scan
+        # on every look: kombu's defaults look only every 100 seconds, far
+        # too seldom for a short visibility timeout. One look is one cheap
+        # Redis command per worker.
+        "unacked_restore_interval": min(10, max(1, visibility // 3)),
+        "unacked_restore_throttle": 1,
+    }

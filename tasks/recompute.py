@@ -9,6 +9,7 @@ task that runs out of retries fails its job, visibly.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from celery import Task, shared_task
@@ -63,7 +64,7 @@ class RecomputeTask(Task):  # type: ignore[misc]
             _describe(exc),
             extra={"job_id": job_id},
         )
-        worker_runtime.run(lambda store: store.jobs.fail(job_id, _describe(exc)))
+        _note(lambda store: store.jobs.fail(job_id, _describe(exc)))
 
 
 @shared_task(base=RecomputeTask, bind=True, name="recompute.plan_job")
@@ -108,6 +109,18 @@ def run_chunk(
 @worker_process_init.connect
 def _forget_parent_state(**_: Any) -> None:
     worker_runtime.reset_after_fork()
+
+
+def _note(write: Callable[[Store], Awaitable[None]]) -> None:
+    """Record a retry or a failure on the job, if the database lets us.
+
+    The same outage that made the task fail can make this write fail too;
+    the retry (or the failure) must go ahead regardless.
+    """
+    try:
+        worker_runtime.run(write)
+    except Exception:
+        logger.exception("Could not record the state of a recompute job.")
 
 
 def _describe(error: BaseException) -> str:

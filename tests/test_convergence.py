@@ -113,6 +113,15 @@ async def _create_contact(world: World) -> None:
 
 
 async def _step(world: World, action: str, data: st.DataObject) -> None:
+    try:
+        await _act(world, action, data)
+    finally:
+        # Jobs are handed to the runner in the background; let that happen
+        # now, so that the held-back queue is complete after every step.
+        await world.runtime.outbox.drain()
+
+
+async def _act(world: World, action: str, data: st.DataObject) -> None:
     runtime, location = world.runtime, await _location(world)
     pick = data.draw
 

@@ -37,7 +37,14 @@ async def _location(runtime: Runtime):  # type: ignore[no-untyped-def]
     return location
 
 
+async def _next_job(runtime: Runtime, runner: RecordingRunner) -> str:
+    """The job the last change queued, once the outbox has handed it over."""
+    await runtime.outbox.drain()
+    return runner.dispatched.pop()
+
+
 async def _run_all(runtime: Runtime, runner: RecordingRunner) -> None:
+    await runtime.outbox.drain()
     while runner.dispatched:
         planned = await plan_job(runtime.store, runner.dispatched.pop(0), 1000)
         if planned is not None:
@@ -60,7 +67,7 @@ async def test_a_late_chunk_write_never_replaces_a_newer_selection(
     location = await locations.set_default_outbound_number(
         runtime, location, CAMPAIGN, CAUSE
     )
-    planned = await plan_job(runtime.store, runner.dispatched.pop(), 1000)
+    planned = await plan_job(runtime.store, await _next_job(runtime, runner), 1000)
     assert planned is not None
     job, [chunk] = planned
     late = await read_chunk(runtime.store, job, chunk)
@@ -115,7 +122,7 @@ async def test_a_chunk_write_yields_to_a_reassignment_made_after_its_read(
     location = await locations.set_default_outbound_number(
         runtime, location, FRONT, CAUSE
     )
-    planned = await plan_job(runtime.store, runner.dispatched.pop(), 1000)
+    planned = await plan_job(runtime.store, await _next_job(runtime, runner), 1000)
     assert planned is not None
     job, [chunk] = planned
     read = await read_chunk(runtime.store, job, chunk)
@@ -137,7 +144,7 @@ async def test_a_chunk_run_twice_counts_once(
     job = await runtime.outbox.enqueue(
         location.id, __import__("gateway.records").records.JobKind.FULL, CAUSE
     )
-    planned = await plan_job(runtime.store, runner.dispatched.pop(), 2)
+    planned = await plan_job(runtime.store, await _next_job(runtime, runner), 2)
     assert planned is not None
     _, chunks = planned
 

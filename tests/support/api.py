@@ -52,7 +52,7 @@ class Api:
 
     async def drain(self) -> None:
         """Wait for the recomputes this process runs itself."""
-        await self.runtime.runner.drain()
+        await self.runtime.outbox.drain()
 
     async def close(self) -> None:
         await self.http.aclose()

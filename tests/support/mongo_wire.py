@@ -239,15 +239,20 @@ class MongoWireServer:
         self.stop()
 
     def fail_next(
-        self, command_name: str, times: int = 1, mode: FaultMode = "disconnect"
+        self,
+        command_name: str,
+        times: int = 1,
+        mode: FaultMode = "disconnect",
+        collection: str | None = None,
     ) -> None:
         """Make the next `times` arrivals of a command fail.
 
         "disconnect" closes the connection without running the command or
         replying: the driver raises AutoReconnect. "error" does not run the
-        command either and replies with `TRANSIENT_ERROR_REPLY`.
+        command either and replies with `TRANSIENT_ERROR_REPLY`. With
+        `collection`, only the command's arrivals on that collection fail.
         """
-        self._faults.schedule(command_name, times, mode)
+        self._faults.schedule(command_name, times, mode, collection)
 
     def attempts(self, command_name: str) -> int:
         """How many times the command has arrived, failed ones included."""
@@ -332,7 +337,9 @@ class MongoWireServer:
     def _answer(self, message: Message, connection_id: int) -> bytes | None:
         request = parse_request(message)
 
-        fault = self._faults.take(request.command_name)
+        target = request.command[request.command_name]
+        collection = target if isinstance(target, str) else None
+        fault = self._faults.take(request.command_name, collection)
         if fault == "disconnect":
             raise InjectedDisconnect(request.command_name)
         if fault == "error":
@@ -362,26 +369,32 @@ class FaultPlan:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._pending: dict[str, collections.deque[FaultMode]] = {}
+        # Keyed by command name and collection; None stands for any.
+        self._pending: dict[tuple[str, str | None], collections.deque[FaultMode]] = {}
         self._arrivals: collections.Counter[str] = collections.Counter()
 
-    def schedule(self, command_name: str, times: int, mode: FaultMode) -> None:
+    def schedule(
+        self, command_name: str, times: int, mode: FaultMode, collection: str | None
+    ) -> None:
         if mode not in ("disconnect", "error"):
             raise ValueError(f"unknown fault mode {mode!r}")
 
         with self._lock:
             pending = self._pending.setdefault(
-                command_name.lower(), collections.deque()
+                (command_name.lower(), collection), collections.deque()
             )
             pending.extend([mode] * times)
 
-    def take(self, command_name: str) -> FaultMode | None:
+    def take(self, command_name: str, collection: str | None) -> FaultMode | None:
         """Count an arrival and return the fault it should suffer, if any."""
-        key = command_name.lower()
+        name = command_name.lower()
         with self._lock:
-            self._arrivals[key] += 1
-            pending = self._pending.get(key)
-            return pending.popleft() if pending else None
+            self._arrivals[name] += 1
+            for key in ((name, collection), (name, None)):
+                pending = self._pending.get(key)
+                if pending:
+                    return pending.popleft()
+            return None
 
     def arrivals(self, command_name: str) -> int:
         with self._lock:

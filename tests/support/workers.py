@@ -1,0 +1,138 @@
+"""Real Celery workers in subprocesses, on the real Redis broker, sharing
+the test's database through the wire stand-in (or a real MONGODB_URI)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import redis
+
+REDIS_HOST = "127.0.0.1"
+REDIS_PORT = 6379
+# A Redis database of the tests' own, emptied before each test that uses it.
+REDIS_TEST_DB = 13
+
+# How long a test waits for a worker to start, or for work to finish,
+# before failing rather than hanging. Generous: these machines are shared.
+WAIT_SECONDS = 60.0
+
+
+def broker_url(port: int = REDIS_PORT, db: int = REDIS_TEST_DB) -> str:
+    return f"redis://{REDIS_HOST}:{port}/{db}"
+
+
+def empty_test_broker() -> str:
+    """The tests' broker URL, after emptying its database."""
+    client = redis.Redis(host=REDIS_HOST, port=REDIS_PORT, db=REDIS_TEST_DB)
+    client.flushdb()
+    client.close()
+    return broker_url()
+
+
+class Worker:
+    """`outbound-gateway worker` in a process of its own.
+
+    The solo pool runs tasks in the worker's own process, so SIGKILL to that
+    one process is the death of the whole worker, as when a machine dies.
+    """
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.log = log
+        self._log_file = log.open("ab")
+        self.process = subprocess.Popen(
+            [_cli(), "worker", "--pool", "solo"],
+            env={**os.environ, **env},
+            stdout=self._log_file,
+            stderr=subprocess.STDOUT,
+        )
+
+    def wait_until_ready(self) -> None:
+        wait_for(lambda: b"ready." in self.log.read_bytes(), "the worker to start")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no acknowledgement, nothing handed back."""
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+        self._log_file.close()
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self._log_file.close()
+
+
+class PrivateRedis:
+    """A redis-server of a test's own, to stop and start as a broker outage."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.port = free_port()
+        self.workdir = workdir
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return broker_url(self.port, 0)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                shutil.which("redis-server") or "redis-server",
+                "--bind",
+                REDIS_HOST,
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.workdir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for(self._answers, "the private Redis to start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait()
+            self.process = None
+
+    def _answers(self) -> bool:
+        try:
+            return bool(redis.Redis(host=REDIS_HOST, port=self.port).ping())
+        except redis.ConnectionError:
+            return False
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((REDIS_HOST, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_for(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"gave up waiting for {what}")
+        time.sleep(0.1)
+
+
+def _cli() -> str:
+    return str(Path(sys.executable).with_name("outbound-gateway"))

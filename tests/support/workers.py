@@ -17,8 +17,9 @@ import redis
 
 REDIS_HOST = "127.0.0.1"
 REDIS_PORT = 6379
-# A Redis database of the tests' own, emptied before each test that uses it.
-REDIS_TEST_DB = 13
+# A Redis database of the tests' own, emptied before each test that uses it;
+# TEST_REDIS_DB picks another, so that two checkouts can test at once.
+REDIS_TEST_DB = int(os.environ.get("TEST_REDIS_DB", "13"))
 
 # How long a test waits for a worker to start, or for work to finish,
 # before failing rather than hanging. Generous: these machines are shared.

@@ -59,6 +59,26 @@ def _parser() -> argparse.ArgumentParser:
     jobs.add_argument("--first", type=int, default=20)
     jobs.set_defaults(run=_jobs)
 
+    preview = commands.add_parser(
+        "preview", help="show what a change would do to selections, changing nothing"
+    )
+    preview.add_argument("--location", required=True, metavar="ID")
+    change = preview.add_mutually_exclusive_group(required=True)
+    change.add_argument("--default", metavar="NUMBER", help="a new default number")
+    change.add_argument("--no-default", action="store_true", help="no default number")
+    change.add_argument("--release", metavar="NUMBER", help="a number released")
+    change.add_argument(
+        "--capabilities",
+        metavar="NUMBER=CHANNELS",
+        help="a number's new channels, e.g. +12025550143=SMS,VOICE",
+    )
+    change.add_argument("--user", metavar="ID", help="a user whose inbound changes")
+    preview.add_argument(
+        "--inbound", metavar="NUMBER", help="with --user: the new inbound number"
+    )
+    preview.add_argument("--examples", type=int, default=10)
+    preview.set_defaults(run=_preview)
+
     sweep = commands.add_parser(
         "sweep", help="hand pending recompute jobs to the broker"
     )
@@ -124,6 +144,35 @@ def _jobs(settings: Settings, args: argparse.Namespace) -> int:
     from gateway.operator import list_jobs
 
     return asyncio.run(list_jobs(settings, args.location, args.first))
+
+
+def _preview(settings: Settings, args: argparse.Namespace) -> int:
+    from gateway import preview
+    from gateway.operator import show_preview
+    from gateway.records import Channel
+
+    change: preview.SelectionChange
+    if args.default or args.no_default:
+        change = preview.DefaultNumberChange(args.default)
+    elif args.release:
+        change = preview.NumberRelease(args.release)
+    elif args.capabilities:
+        number, _, channels = args.capabilities.partition("=")
+        try:
+            capabilities = frozenset(
+                Channel(c.strip().upper()) for c in channels.split(",")
+            )
+        except ValueError:
+            print(
+                "Channels are SMS, MMS and VOICE, separated by commas.", file=sys.stderr
+            )
+            return 2
+        change = preview.CapabilitiesChange(number, capabilities)
+    else:
+        # --user without --inbound previews taking the inbound number away.
+        change = preview.UserInboundChange(args.user, args.inbound)
+
+    return asyncio.run(show_preview(settings, args.location, change, args.examples))
 
 
 def _sweep(settings: Settings, args: argparse.Namespace) -> int:

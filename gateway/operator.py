@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from gateway.errors import GatewayError
+from gateway.preview import SelectionChange, SelectionImpact, preview_change
 from gateway.records import Cause, JobKind, RecomputeJob
 from gateway.runtime import Runtime, build_runtime
 from gateway.settings import Settings
@@ -66,6 +68,53 @@ async def sweep(settings: Settings) -> int:
     await runtime.outbox.drain()
     print(f"{handed} recompute jobs handed over.")
     return 0
+
+
+async def show_preview(
+    settings: Settings, location_id: str, change: SelectionChange, examples: int
+) -> int:
+    runtime = _operator_runtime(settings)
+    if runtime is None:
+        return 2
+    location = await runtime.store.locations.get(location_id)
+    if location is None:
+        print(f"No location has id {location_id}.", file=sys.stderr)
+        return 1
+
+    try:
+        impact = await preview_change(runtime, location, change, examples=examples)
+    except GatewayError as error:
+        print(error.message, file=sys.stderr)
+        return 1
+
+    print(_impact_text(impact))
+    return 0
+
+
+def _impact_text(impact: SelectionImpact) -> str:
+    lines = [
+        f"{impact.contacts_switching} of {impact.contacts_considered} contacts"
+        " would switch number."
+    ]
+    if not impact.complete:
+        lines.append("(The location is too varied to read whole: counts are partial.)")
+    for title, counts in (
+        ("From", impact.by_old_number),
+        ("To", impact.by_new_number),
+        ("Because", {reason.value: n for reason, n in impact.by_new_reason.items()}),
+    ):
+        for key, count in sorted(counts.items(), key=lambda item: -item[1]):
+            lines.append(f"  {title + ':':8} {key or '(no number)':24} {count:>8}")
+    if impact.examples:
+        lines.append("Examples:")
+    for example in impact.examples:
+        before, after = example.before, example.after
+        lines.append(
+            f"  {example.contact.name} ({example.contact.phone}):"
+            f" {before.number or '(no number)'} -> {after.number or '(no number)'}"
+        )
+        lines.append(f"    {after.explanation}")
+    return "\n".join(lines)
 
 
 async def _watch(runtime: Runtime, job: RecomputeJob) -> RecomputeJob:

@@ -24,6 +24,17 @@ INTERNAL_MESSAGE = "Internal server error."
 class ErrorCodes(SchemaExtension):
     """Runs once per operation, never per field."""
 
+    def __init__(self) -> None:
+        # Errors of the validation step: the query itself is refused. Other
+        # errors raised before execution come from coercing the variables,
+        # that is from the caller's input.
+        self._refused_queries: set[int] = set()
+
+    def on_validate(self) -> Iterator[None]:
+        yield
+        errors = self.execution_context.pre_execution_errors or []
+        self._refused_queries = {id(error) for error in errors}
+
     def on_operation(self) -> Iterator[None]:
         yield
 
@@ -31,10 +42,15 @@ class ErrorCodes(SchemaExtension):
         if result is None or not result.errors:
             return
         request_id = _request_id(self.execution_context.context)
-        result.errors = [_coded(error, request_id) for error in result.errors]
+        result.errors = [
+            _coded(error, request_id, id(error) in self._refused_queries)
+            for error in result.errors
+        ]
 
 
-def _coded(error: GraphQLError, request_id: str | None) -> GraphQLError:
+def _coded(
+    error: GraphQLError, request_id: str | None, refused_query: bool
+) -> GraphQLError:
     original = error.original_error
 
     if isinstance(original, GatewayError):
@@ -46,14 +62,8 @@ def _coded(error: GraphQLError, request_id: str | None) -> GraphQLError:
     if isinstance(error, GraphQLSyntaxError):
         return _with(error, error.message, {"code": "GRAPHQL_PARSE_FAILED"})
 
-    if original is None and error.path is None:
-        # Raised before execution: a variable of the wrong type or missing
-        # is the caller's input; anything else is a query the schema refuses.
-        code = (
-            "BAD_USER_INPUT"
-            if error.message.startswith("Variable '$")
-            else "GRAPHQL_VALIDATION_FAILED"
-        )
+    if error.path is None and (original is None or isinstance(original, GraphQLError)):
+        code = "GRAPHQL_VALIDATION_FAILED" if refused_query else "BAD_USER_INPUT"
         return _with(error, error.message, {"code": code})
 
     logger.error(

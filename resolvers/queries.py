@@ -9,6 +9,7 @@ from gateway.errors import BadUserInput
 from gateway.phone import to_e164
 from gateway.store import ContactFilter
 from resolvers.context import Context
+from resolvers.preview import SelectionImpactType, preview_selection_change
 from resolvers.types import (
     ContactConnection,
     ContactFilterInput,
@@ -72,6 +73,11 @@ class Query:
         context = info.context
         job = await context.runtime.store.jobs.get(id, context.location.id)
         return None if job is None else RecomputeJobType.from_record(job)
+
+    preview_selection_change: SelectionImpactType = strawberry.field(
+        resolver=preview_selection_change,
+        description="What a change would do to the selections; changes nothing.",
+    )
 
 
 def _contact_filter(

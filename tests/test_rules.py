@@ -6,7 +6,7 @@ import itertools
 
 import pytest
 
-from gateway.records import Reason
+from gateway.records import ALL_CHANNELS, Channel, PhoneNumber, Reason
 from gateway.rules import select_outbound_number
 from tests.support.builders import location, phone, user
 
@@ -14,37 +14,50 @@ INBOUND = "+14155550100"
 PREVIOUS = "+12125550199"
 DEFAULT = "+12025550143"
 
-# Each input: absent, present and active, or present and released.
-STATES = ("absent", "active", "released")
+# Each number: absent, active and able to serve the channel, active but not
+# able to serve it, or released.
+STATES = ("absent", "active", "incapable", "released")
+CHANNELS = tuple(Channel)
+WHY_NOT = {
+    "released": "has been released",
+    "incapable": {
+        Channel.SMS: "cannot send SMS",
+        Channel.MMS: "cannot send MMS",
+        Channel.VOICE: "cannot make calls",
+    },
+}
+
+Case = tuple[Channel, str, str, str, str]
 
 
-def _case_id(case: tuple[str, str, str, str]) -> str:
-    assignment, inbound, previous, default = case
-    return f"{assignment}-inbound_{inbound}-previous_{previous}-default_{default}"
+def _case_id(case: Case) -> str:
+    channel, assignment, inbound, previous, default = case
+    return (
+        f"{channel.value}-{assignment}"
+        f"-inbound_{inbound}-previous_{previous}-default_{default}"
+    )
 
 
 CASES = [
     case
-    for case in itertools.product(("unassigned", "assigned"), STATES, STATES, STATES)
+    for case in itertools.product(
+        CHANNELS, ("unassigned", "assigned"), STATES, STATES, STATES
+    )
     # An unassigned contact has no user, so no inbound number to vary.
-    if not (case[0] == "unassigned" and case[1] != "absent")
+    if not (case[1] == "unassigned" and case[2] != "absent")
 ]
 
 
+def _number(number: str, state: str, channel: Channel) -> PhoneNumber:
+    capable = frozenset(Channel) - {channel} if state == "incapable" else ALL_CHANNELS
+    return phone(number, active=state != "released", capabilities=capable)
+
+
 @pytest.mark.parametrize("case", CASES, ids=_case_id)
-def test_the_first_usable_rule_in_precedence_order_chooses(
-    case: tuple[str, str, str, str],
-) -> None:
-    assignment, inbound, previous, default = case
-    pool = [
-        phone(number, active=state == "active")
-        for number, state in (
-            (INBOUND, inbound),
-            (PREVIOUS, previous),
-            (DEFAULT, default),
-        )
-        if state != "absent"
-    ]
+def test_the_first_usable_rule_in_precedence_order_chooses(case: Case) -> None:
+    channel, assignment, inbound, previous, default = case
+    numbered = ((INBOUND, inbound), (PREVIOUS, previous), (DEFAULT, default))
+    pool = [_number(n, state, channel) for n, state in numbered if state != "absent"]
     place = location(*pool, default=DEFAULT if default != "absent" else None)
     assigned = user(inbound=INBOUND if inbound != "absent" else None)
 
@@ -53,6 +66,7 @@ def test_the_first_usable_rule_in_precedence_order_chooses(
         assigned_user=assigned if assignment == "assigned" else None,
         last_outbound_number=PREVIOUS if previous != "absent" else None,
         location=place,
+        channel=channel,
     )
 
     candidates = [
@@ -68,13 +82,15 @@ def test_the_first_usable_rule_in_precedence_order_chooses(
     )
     assert (selection.reason, selection.number) == (expected_reason, expected_number)
 
-    # The explanation names what was chosen and every released number that
-    # an earlier rule would have used.
+    # The explanation names what was chosen, and says why each number an
+    # earlier rule would have used was skipped.
     if expected_number is not None:
         assert expected_number in selection.explanation
     for reason, number, state in candidates:
-        if state == "released" and _precedes(reason, expected_reason):
-            assert f"{number}, has been released" in selection.explanation
+        if state in WHY_NOT and _precedes(reason, expected_reason):
+            why = WHY_NOT[state]
+            why = why if isinstance(why, str) else why[channel]
+            assert f"{number}, {why}" in selection.explanation
 
 
 def _precedes(first: Reason, second: Reason) -> bool:
@@ -139,3 +155,26 @@ def test_an_assignment_to_a_user_that_no_longer_exists_falls_through() -> None:
 
     assert selection.reason is Reason.NO_NUMBER_AVAILABLE
     assert "no longer exists" in selection.explanation
+
+
+def test_a_number_that_cannot_send_sms_is_skipped_with_a_reason() -> None:
+    voice_only = phone(PREVIOUS, capabilities=frozenset({Channel.VOICE}))
+    place = location(voice_only, phone(DEFAULT), default=DEFAULT)
+
+    sms = select_outbound_number(
+        assigned_user_id=None,
+        assigned_user=None,
+        last_outbound_number=PREVIOUS,
+        location=place,
+    )
+    call = select_outbound_number(
+        assigned_user_id=None,
+        assigned_user=None,
+        last_outbound_number=PREVIOUS,
+        location=place,
+        channel=Channel.VOICE,
+    )
+
+    assert (sms.number, sms.reason) == (DEFAULT, Reason.DEFAULT_OUTBOUND)
+    assert "the number used last time, +12125550199, cannot send SMS" in sms.explanation
+    assert (call.number, call.reason) == (PREVIOUS, Reason.PREVIOUS_NUMBER)

@@ -13,6 +13,7 @@ from gateway.store.contacts import (
     ContactFilter,
     ContactStore,
     DuplicatePhone,
+    InputGroup,
     SelectionWrite,
 )
 from gateway.store.indexes import ensure_indexes
@@ -23,6 +24,7 @@ from gateway.store.users import UserStore
 __all__ = [
     "ContactFilter",
     "DuplicatePhone",
+    "InputGroup",
     "SelectionWrite",
     "Store",
     "connect",

@@ -64,6 +64,15 @@ class ContactFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class InputGroup:
+    """Contacts alike in all a selection depends on, and how many there are."""
+
+    assigned_user_id: str | None
+    last_outbound_number: str | None
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
 class SelectionWrite:
     """Set a contact's inputs and cached selection, if it is still `before`."""
 
@@ -215,6 +224,55 @@ class ContactStore:
         query["_id"] = {"$gte": ObjectId(first_id), "$lte": ObjectId(last_id)}
         cursor = self._contacts.find(query, _STATE_PROJECTION)
         return [_state(doc) async for doc in cursor]
+
+    async def input_groups(
+        self, location_id: str, user_id: str | None, limit: int
+    ) -> list[InputGroup]:
+        """How many contacts share each (assigned user, last number) pair.
+
+        A selection depends on nothing else of the contact, so these groups
+        stand for every contact in scope; there are at most as many as
+        users times numbers, however many contacts there are. Returns up to
+        `limit` + 1 groups, so the caller can tell when there were more.
+        """
+        pipeline = [
+            {"$match": _scope_query(location_id, user_id)},
+            {
+                "$group": {
+                    "_id": {"user": "$assignedUserId", "last": "$lastOutboundNumber"},
+                    "count": {"$sum": 1},
+                }
+            },
+            {"$limit": limit + 1},
+        ]
+        cursor = self._contacts.aggregate(pipeline)
+        return [
+            InputGroup(
+                assigned_user_id=optional_id(doc["_id"].get("user")),
+                last_outbound_number=doc["_id"].get("last"),
+                count=doc["count"],
+            )
+            async for doc in cursor
+        ]
+
+    async def with_inputs(
+        self, location_id: str, groups: Iterable[InputGroup], limit: int
+    ) -> list[Contact]:
+        """Up to `limit` contacts, in `_id` order, belonging to `groups`."""
+        alternatives = [
+            {
+                "assignedUserId": _oid_or_none(group.assigned_user_id),
+                "lastOutboundNumber": group.last_outbound_number,
+            }
+            for group in groups
+        ]
+        if not alternatives or limit == 0:
+            return []
+        query = {"locationId": ObjectId(location_id), "$or": alternatives}
+        cursor = (
+            self._contacts.find(query, CONTACT_PROJECTION).sort("_id", 1).limit(limit)
+        )
+        return [contact_record(doc) for doc in await cursor.to_list(limit)]
 
     async def write_selections(
         self, location_id: str, writes: Iterable[SelectionWrite], cause: Cause

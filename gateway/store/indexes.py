@@ -42,6 +42,16 @@ INDEXES: dict[str, list[IndexModel]] = {
             ],
             name="location_assigned_user",
         ),
+        # ContactStore.input_groups and with_inputs, for the impact preview:
+        # the grouping is answered from the index alone.
+        IndexModel(
+            [
+                ("locationId", ASCENDING),
+                ("assignedUserId", ASCENDING),
+                ("lastOutboundNumber", ASCENDING),
+            ],
+            name="location_selection_inputs",
+        ),
         # The outboundNumber filter, which reads the cached selection.
         IndexModel(
             [
@@ -64,7 +74,8 @@ INDEXES: dict[str, list[IndexModel]] = {
     "recompute_jobs": [
         # JobStore.recent: a location's jobs, newest first.
         IndexModel(
-            [("locationId", ASCENDING), ("_id", DESCENDING)], name="location_jobs"
+            [("locationId", ASCENDING), ("queuedAt", DESCENDING), ("_id", DESCENDING)],
+            name="location_jobs_newest",
         ),
         # JobStore.due_for_dispatch and count_unfinished: the sweep.
         IndexModel(

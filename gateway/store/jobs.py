@@ -102,9 +102,11 @@ class JobStore:
         return None if doc is None else _job(doc)
 
     async def recent(self, location_id: str, first: int) -> list[RecomputeJob]:
+        # By the time queued, not by _id: ids made in different processes
+        # within one second do not sort in the order they were made.
         cursor = (
             self._jobs.find({"locationId": ObjectId(location_id)}, _WITHOUT_CHUNKS)
-            .sort("_id", -1)
+            .sort([("queuedAt", -1), ("_id", -1)])
             .limit(first)
         )
         return [_job(doc) for doc in await cursor.to_list(first)]

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from gateway.operator import OperatorError
 from gateway.settings import Settings
 
 
@@ -26,7 +27,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     from gateway.logs import configure_logging
 
     configure_logging(settings)
-    result: int = args.run(settings, args)
+    try:
+        result: int = args.run(settings, args)
+    except OperatorError as error:
+        print(error, file=sys.stderr)
+        return error.exit_code
     return result
 
 

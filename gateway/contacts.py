@@ -78,17 +78,7 @@ async def assign_contact(
     user_id: str | None,
     cause: Cause,
 ) -> Contact:
-    user = None if user_id is None else await get_user(runtime, location, user_id)
-    target = None if user is None else user.id
-
-    def reassign(state: ContactState) -> tuple[str | None, str | None] | None:
-        if state.assigned_user_id == target:
-            return None
-        return target, state.last_outbound_number
-
-    await _change_contacts(
-        runtime, location, [contact_id], reassign, cause, users=[user]
-    )
+    await _assign(runtime, location, [contact_id], user_id, cause, field="contactId")
     return await _get_contact(runtime, location, contact_id)
 
 
@@ -107,6 +97,22 @@ async def reassign_contacts(
             " at once.",
             field="contactIds",
         )
+
+    applied = await _assign(
+        runtime, location, unique_ids, user_id, cause, field="contactIds"
+    )
+    return len({write.before.id for write in applied})
+
+
+async def _assign(
+    runtime: Runtime,
+    location: Location,
+    contact_ids: Sequence[str],
+    user_id: str | None,
+    cause: Cause,
+    *,
+    field: str,
+) -> list[SelectionWrite]:
     user = None if user_id is None else await get_user(runtime, location, user_id)
     target = None if user is None else user.id
 
@@ -115,10 +121,9 @@ async def reassign_contacts(
             return None
         return target, state.last_outbound_number
 
-    applied = await _change_contacts(
-        runtime, location, unique_ids, reassign, cause, users=[user], field="contactIds"
+    return await _change_contacts(
+        runtime, location, contact_ids, reassign, cause, users=[user], field=field
     )
-    return len({write.before.id for write in applied})
 
 
 async def record_outbound_message(

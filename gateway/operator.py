@@ -7,9 +7,18 @@ import sys
 
 from gateway.errors import GatewayError
 from gateway.preview import SelectionChange, SelectionImpact, preview_change
-from gateway.records import Cause, JobKind, RecomputeJob
+from gateway.records import Cause, JobKind, Location, RecomputeJob
 from gateway.runtime import Runtime, build_runtime
 from gateway.settings import Settings
+
+
+class OperatorError(Exception):
+    """A command cannot do what it was asked; the message says why."""
+
+    def __init__(self, message: str, *, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
 
 # How often a waiting `recompute` command reads the job's progress.
 POLL_SECONDS = 0.5
@@ -19,13 +28,7 @@ async def recompute_location(
     settings: Settings, location_id: str, *, wait: bool
 ) -> int:
     runtime = _operator_runtime(settings)
-    if runtime is None:
-        return 2
-
-    location = await runtime.store.locations.get(location_id)
-    if location is None:
-        print(f"No location has id {location_id}.", file=sys.stderr)
-        return 1
+    location = await _location(runtime, location_id)
 
     job = await runtime.outbox.enqueue(
         location.id, JobKind.FULL, Cause("cli recompute")
@@ -45,8 +48,6 @@ async def recompute_location(
 
 async def list_jobs(settings: Settings, location_id: str, first: int) -> int:
     runtime = _operator_runtime(settings)
-    if runtime is None:
-        return 2
 
     jobs = await runtime.store.jobs.recent(location_id, first)
     print(f"{'JOB':24}  {'KIND':16}  {'STATUS':9}  {'CONTACTS':>15}  QUEUED")
@@ -62,8 +63,6 @@ async def list_jobs(settings: Settings, location_id: str, first: int) -> int:
 
 async def sweep(settings: Settings) -> int:
     runtime = _operator_runtime(settings)
-    if runtime is None:
-        return 2
     handed = await runtime.outbox.sweep()
     await runtime.outbox.drain()
     print(f"{handed} recompute jobs handed over.")
@@ -74,18 +73,12 @@ async def show_preview(
     settings: Settings, location_id: str, change: SelectionChange, examples: int
 ) -> int:
     runtime = _operator_runtime(settings)
-    if runtime is None:
-        return 2
-    location = await runtime.store.locations.get(location_id)
-    if location is None:
-        print(f"No location has id {location_id}.", file=sys.stderr)
-        return 1
+    location = await _location(runtime, location_id)
 
     try:
         impact = await preview_change(runtime, location, change, examples=examples)
     except GatewayError as error:
-        print(error.message, file=sys.stderr)
-        return 1
+        raise OperatorError(error.message) from None
 
     print(_impact_text(impact))
     return 0
@@ -142,12 +135,18 @@ async def _watch(runtime: Runtime, job: RecomputeJob) -> RecomputeJob:
             await asyncio.sleep(POLL_SECONDS)
 
 
-def _operator_runtime(settings: Settings) -> Runtime | None:
+def _operator_runtime(settings: Settings) -> Runtime:
     if settings.is_embedded:
-        print(
+        raise OperatorError(
             "MONGODB_URI is not set: these commands work on the shared database,"
             " and the embedded one lives only inside a running gateway.",
-            file=sys.stderr,
+            exit_code=2,
         )
-        return None
     return build_runtime(settings)
+
+
+async def _location(runtime: Runtime, location_id: str) -> Location:
+    location = await runtime.store.locations.get(location_id)
+    if location is None:
+        raise OperatorError(f"No location has id {location_id}.")
+    return location

@@ -6,8 +6,6 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -15,34 +13,13 @@ import pytest
 from gateway import contacts, locations, users
 from gateway.records import Cause, JobStatus
 from gateway.runtime import build_runtime
-from gateway.store import ContactFilter, Store, connect
+from gateway.store import ContactFilter, Store
 from tests.support.caches import stale_selections
-from tests.support.mongo_wire import MongoWireServer
 from tests.support.settings import make_settings
-from tests.support.stores import real_server_uri
 
 FRONT, RIVERA, CAMPAIGN = "+12025550143", "+14155550100", "+12125550199"
 CAUSE = Cause("test")
 CLI = str(Path(sys.executable).with_name("outbound-gateway"))
-
-
-@pytest.fixture(scope="module")
-def mongo_uri() -> Iterator[str]:
-    uri = real_server_uri()
-    if uri is not None:
-        yield uri
-        return
-    with MongoWireServer() as server:
-        yield server.uri
-
-
-@pytest.fixture
-async def shared_store(mongo_uri: str) -> AsyncIterator[Store]:
-    store = connect(mongo_uri, f"cli_{time.monotonic_ns()}")
-    await store.prepare()
-    yield store
-    await store.database.client.drop_database(store.database.name)
-    store.close()
 
 
 @pytest.fixture

@@ -369,6 +369,8 @@ def test_an_unreadable_message_closes_only_its_connection(
 
 
 def test_stopping_closes_the_port_and_ends_the_thread() -> None:
+    # Other tests' servers may be running; only this one's thread must end.
+    running_before = _server_threads()
     with MongoWireServer() as server:
         port = server.port
         client: pymongo.MongoClient[dict[str, Any]] = pymongo.MongoClient(server.uri)
@@ -376,8 +378,12 @@ def test_stopping_closes_the_port_and_ends_the_thread() -> None:
 
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=10)
-    assert "mongo-wire-server" not in [thread.name for thread in threading.enumerate()]
+    assert _server_threads() == running_before
     client.close()
+
+
+def _server_threads() -> set[threading.Thread]:
+    return {t for t in threading.enumerate() if t.name == "mongo-wire-server"}
 
 
 def test_reset_forgets_all_data(server: MongoWireServer, pymongo_db: Database) -> None:

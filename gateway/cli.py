@@ -105,7 +105,14 @@ def _worker(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     worker_runtime.configure(settings)
     app = create_celery_app(settings)
-    argv = ["worker", f"--pool={args.pool}", f"--loglevel={settings.log_level}"]
+    # --quiet leaves out Celery's banner, which would be the only lines not
+    # in the configured format; "ready." and everything after are logged.
+    argv = [
+        "--quiet",
+        "worker",
+        f"--pool={args.pool}",
+        f"--loglevel={settings.log_level}",
+    ]
     if args.concurrency:
         argv.append(f"--concurrency={args.concurrency}")
     app.worker_main(argv)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
+from celery.signals import setup_logging
 
 from gateway.settings import Settings
 
@@ -37,6 +40,14 @@ def create_celery_app(settings: Settings) -> Celery:
     )
     app.conf.include = ["tasks.recompute"]
     return app
+
+
+@setup_logging.connect
+def _keep_the_commands_logging(**_: Any) -> None:
+    """Celery configures no logging of its own while any receiver listens
+    here: no handlers of its own, no redirected stdout, no levels changed.
+    The worker command has configured logging already, as the gateway's
+    does, so every line comes out in one format."""
 
 
 def _redis_transport_options(settings: Settings) -> dict[str, int]:

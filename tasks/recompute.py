@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from typing import Any
 
 from celery import Task, shared_task
-from celery.signals import worker_process_init
+from celery.signals import task_postrun, task_prerun, worker_process_init
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
 
 from gateway import recompute
+from gateway.logs import job_context
 from gateway.records import Chunk
 from gateway.store import Store
 from tasks import worker_runtime
@@ -26,6 +28,10 @@ logger = logging.getLogger(__name__)
 # Errors that say "not now" rather than "never": the database was briefly
 # unreachable or slow, or contacts kept changing under the writer.
 TRANSIENT_ERRORS = (ConnectionFailure, ExecutionTimeout, recompute.SelectionContention)
+
+# The log context of each task running in this process, by task id, from
+# task_prerun until task_postrun.
+_job_contexts: dict[str, ExitStack] = {}
 
 
 class RecomputeTask(Task):  # type: ignore[misc]
@@ -109,6 +115,23 @@ def run_chunk(
 @worker_process_init.connect
 def _forget_parent_state(**_: Any) -> None:
     worker_runtime.reset_after_fork()
+
+
+@task_prerun.connect
+def _enter_job_context(task_id: str, task: Task, args: Any, **_: Any) -> None:
+    """Every line logged until the task returns, retries included, carries
+    the job id and the id of the request that caused the job (the header
+    the gateway and `plan_job` send with each message)."""
+    context = ExitStack()
+    context.enter_context(job_context(args[0], task.request.get("request_id")))
+    _job_contexts[task_id] = context
+
+
+@task_postrun.connect
+def _leave_job_context(task_id: str, **_: Any) -> None:
+    context = _job_contexts.pop(task_id, None)
+    if context is not None:
+        context.close()
 
 
 def _note(write: Callable[[Store], Awaitable[None]]) -> None:

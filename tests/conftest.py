@@ -1,15 +1,17 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import time
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from gateway.runtime import Runtime, build_runtime
 from gateway.settings import Settings
-from gateway.store import Store
+from gateway.store import Store, connect
 from tests.support.api import Api, open_api
+from tests.support.mongo_wire import MongoWireServer
 from tests.support.settings import make_settings
-from tests.support.stores import close_test_store, open_test_store
+from tests.support.stores import close_test_store, open_test_store, real_server_uri
 
 
 @pytest.fixture
@@ -36,3 +38,36 @@ async def api(settings: Settings, store: Store) -> AsyncIterator[Api]:
     yield api
     await api.drain()
     await api.close()
+
+
+# A database that worker subprocesses share with the test: the MongoDB wire
+# stand-in over mongomock, or the real server MONGODB_URI names.
+
+
+@pytest.fixture(scope="module")
+def wire() -> Iterator[MongoWireServer | None]:
+    """The wire stand-in, unless the tests run against a real server."""
+    if real_server_uri() is not None:
+        yield None
+        return
+    with MongoWireServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def mongo_uri(wire: MongoWireServer | None) -> str:
+    uri = real_server_uri() if wire is None else wire.uri
+    assert uri is not None
+    return uri
+
+
+@pytest.fixture
+async def shared_store(
+    mongo_uri: str, request: pytest.FixtureRequest
+) -> AsyncIterator[Store]:
+    name = f"celery_{request.node.name[:40]}_{time.monotonic_ns()}"
+    store = connect(mongo_uri, name)
+    await store.prepare()
+    yield store
+    await store.database.client.drop_database(name)
+    store.close()

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -19,64 +18,23 @@ from gateway.recompute import plan_job
 from gateway.records import Cause, JobKind, JobStatus, RecomputeJob
 from gateway.runners import CeleryRunner
 from gateway.runtime import Runtime, build_runtime
-from gateway.store import ContactFilter, Store, connect
+from gateway.store import ContactFilter, Store
 from tests.support.caches import stale_selections
 from tests.support.mongo_wire import MongoWireServer
 from tests.support.runners import RecordingRunner
 from tests.support.settings import make_settings
-from tests.support.stores import real_server_uri
 from tests.support.workers import (
     WAIT_SECONDS,
     PrivateRedis,
     Worker,
     empty_test_broker,
 )
+from tests.support.workers import worker_env as _worker_env
 
 FRONT, RIVERA, CAMPAIGN = "+12025550143", "+14155550100", "+12125550199"
 CAUSE = Cause("test")
 # Short, so that redelivery after a worker's death happens within the test.
 VISIBILITY_SECONDS = 3
-
-
-@pytest.fixture(scope="module")
-def wire() -> Iterator[MongoWireServer | None]:
-    """The wire stand-in, unless the tests run against a real server."""
-    if real_server_uri() is not None:
-        yield None
-        return
-    with MongoWireServer() as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def mongo_uri(wire: MongoWireServer | None) -> str:
-    uri = real_server_uri() if wire is None else wire.uri
-    assert uri is not None
-    return uri
-
-
-@pytest.fixture
-async def shared_store(
-    mongo_uri: str, request: pytest.FixtureRequest
-) -> AsyncIterator[Store]:
-    name = f"celery_{request.node.name[:40]}_{time.monotonic_ns()}"
-    store = connect(mongo_uri, name)
-    await store.prepare()
-    yield store
-    await store.database.client.drop_database(name)
-    store.close()
-
-
-def _worker_env(
-    mongo_uri: str, store: Store, broker: str, **extra: str
-) -> dict[str, str]:
-    return {
-        "MONGODB_URI": mongo_uri,
-        "MONGODB_DATABASE": store.database.name,
-        "CELERY_BROKER_URL": broker,
-        "LOG_LEVEL": "INFO",
-        **extra,
-    }
 
 
 async def _location_with_contacts(runtime: Runtime, count: int) -> str:

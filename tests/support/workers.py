@@ -15,6 +15,8 @@ from pathlib import Path
 
 import redis
 
+from gateway.store import Store
+
 REDIS_HOST = "127.0.0.1"
 REDIS_PORT = 6379
 # A Redis database of the tests' own, emptied before each test that uses it;
@@ -38,6 +40,19 @@ def empty_test_broker() -> str:
     return broker_url()
 
 
+def worker_env(
+    mongo_uri: str, store: Store, broker: str, **extra: str
+) -> dict[str, str]:
+    """The environment of a worker on `store`'s database and `broker`."""
+    return {
+        "MONGODB_URI": mongo_uri,
+        "MONGODB_DATABASE": store.database.name,
+        "CELERY_BROKER_URL": broker,
+        "LOG_LEVEL": "INFO",
+        **extra,
+    }
+
+
 class Worker:
     """`outbound-gateway worker` in a process of its own.
 
@@ -49,7 +64,7 @@ class Worker:
         self.log = log
         self._log_file = log.open("ab")
         self.process = subprocess.Popen(
-            [_cli(), "worker", "--pool", "solo"],
+            [cli_path(), "worker", "--pool", "solo"],
             env={**os.environ, **env},
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
@@ -135,5 +150,6 @@ def wait_for(condition: Callable[[], bool], what: str) -> None:
         time.sleep(0.1)
 
 
-def _cli() -> str:
+def cli_path() -> str:
+    """The `outbound-gateway` command installed beside this Python."""
     return str(Path(sys.executable).with_name("outbound-gateway"))

@@ -93,14 +93,18 @@ class Worker:
 class PrivateRedis:
     """A redis-server of a test's own, to stop and start as a broker outage."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, password: str | None = None) -> None:
         self.port = free_port()
         self.workdir = workdir
+        self.password = password
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return broker_url(self.port, 0)
+        url = broker_url(self.port, 0)
+        if self.password is None:
+            return url
+        return url.replace("redis://", f"redis://:{self.password}@", 1)
 
     def start(self) -> None:
         self.process = subprocess.Popen(
@@ -116,6 +120,7 @@ class PrivateRedis:
                 "no",
                 "--dir",
                 str(self.workdir),
+                *([] if self.password is None else ["--requirepass", self.password]),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -130,7 +135,10 @@ class PrivateRedis:
 
     def _answers(self) -> bool:
         try:
-            return bool(redis.Redis(host=REDIS_HOST, port=self.port).ping())
+            client = redis.Redis(
+                host=REDIS_HOST, port=self.port, password=self.password
+            )
+            return bool(client.ping())
         except redis.ConnectionError:
             return False
 

@@ -18,6 +18,8 @@ from strawberry.asgi import GraphQL
 from gateway.auth import Principal, authenticate
 from gateway.errors import GatewayError
 from gateway.health import healthz, readyz
+from gateway.metrics import graphql_refused
+from gateway.metrics_route import metrics_endpoint
 from gateway.request_id import RequestIdMiddleware
 from gateway.runtime import Runtime, build_runtime
 from gateway.settings import Settings
@@ -69,6 +71,7 @@ class AuthenticatedGraphQL:
                 self.admin_token,
             )
         except GatewayError as error:
+            graphql_refused.labels(code=error.code).inc()
             await error_response(error, 401, {"WWW-Authenticate": "Bearer"})(
                 scope, receive, send
             )
@@ -121,6 +124,7 @@ def create_app(
             ),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
         ],
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,

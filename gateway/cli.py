@@ -97,12 +97,27 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
-    from tasks import worker_runtime
-    from tasks.app import create_celery_app
+    from tasks import worker_metrics
 
     if settings.celery_broker_url is None or settings.mongodb_uri is None:
         print("A worker needs CELERY_BROKER_URL and MONGODB_URI.", file=sys.stderr)
         return 2
+    if settings.worker_metrics_port is not None:
+        # Before the tasks are imported: they define the metrics.
+        worker_metrics.prepare()
+        try:
+            worker_metrics.serve(settings.worker_metrics_port)
+        except OSError as error:
+            port = settings.worker_metrics_port
+            print(
+                f"WORKER_METRICS_PORT: cannot serve on {port}: {error}.",
+                file=sys.stderr,
+            )
+            return 2
+
+    from tasks import worker_runtime
+    from tasks.app import create_celery_app
+
     worker_runtime.configure(settings)
     app = create_celery_app(settings)
     # --quiet leaves out Celery's banner, which would be the only lines not

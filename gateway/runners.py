@@ -13,7 +13,7 @@ import logging
 from typing import Protocol
 
 from gateway.logs import job_context
-from gateway.recompute import run_job
+from gateway.recompute import fail_job, run_job
 from gateway.records import RecomputeJob
 from gateway.settings import Settings
 from gateway.store import Store
@@ -56,7 +56,7 @@ class InProcessRunner:
                 logger.exception(
                     "Recompute job %s failed.", job.id, extra={"job_id": job.id}
                 )
-                await self._store.jobs.fail(job.id, f"{type(error).__name__}: {error}")
+                await fail_job(self._store, job.id, f"{type(error).__name__}: {error}")
 
 
 class CeleryRunner:

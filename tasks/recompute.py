@@ -17,7 +17,7 @@ from celery import Task, shared_task
 from celery.signals import task_postrun, task_prerun, worker_process_init
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
 
-from gateway import recompute
+from gateway import metrics, recompute
 from gateway.logs import job_context
 from gateway.records import Chunk
 from gateway.store import Store
@@ -48,6 +48,7 @@ class RecomputeTask(Task):  # type: ignore[misc]
         self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
     ) -> None:
         job_id = args[0]
+        metrics.recompute_retries.labels(task=self.name).inc()
         logger.warning(
             "Recompute job %s: %s will be retried after %s.",
             job_id,
@@ -70,7 +71,7 @@ class RecomputeTask(Task):  # type: ignore[misc]
             _describe(exc),
             extra={"job_id": job_id},
         )
-        _note(lambda store: store.jobs.fail(job_id, _describe(exc)))
+        _note(lambda store: recompute.fail_job(store, job_id, _describe(exc)))
 
 
 @shared_task(base=RecomputeTask, bind=True, name="recompute.plan_job")

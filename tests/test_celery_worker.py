@@ -22,12 +22,14 @@ from gateway.store import ContactFilter, Store
 from tests.support.caches import stale_selections
 from tests.support.mongo_wire import MongoWireServer
 from tests.support.runners import RecordingRunner
+from tests.support.scrapes import scrape
 from tests.support.settings import make_settings
 from tests.support.workers import (
     WAIT_SECONDS,
     PrivateRedis,
     Worker,
     empty_test_broker,
+    free_port,
 )
 from tests.support.workers import worker_env as _worker_env
 
@@ -222,17 +224,24 @@ async def test_a_chunk_that_fails_twice_with_a_transient_error_is_retried(
         "recompute.run_chunk",
         args=[job.id, chunk.index, chunk.first_id, chunk.last_id, chunk.count],
     )
+    metrics_port = free_port()
     worker = Worker(
-        _worker_env(mongo_uri, shared_store, broker), tmp_path / "worker.log"
+        _worker_env(
+            mongo_uri, shared_store, broker, WORKER_METRICS_PORT=str(metrics_port)
+        ),
+        tmp_path / "worker.log",
     )
     try:
         worker.wait_until_ready()
         finished = await _finished(shared_store, job.id)
+        scraped = scrape(f"http://127.0.0.1:{metrics_port}/metrics")
     finally:
         worker.stop()
 
     assert finished.status is JobStatus.SUCCEEDED
     assert finished.retries == 2
+    retries = "outbound_gateway_recompute_retries_total"
+    assert scraped.value(retries, task="recompute.run_chunk") == 2
     assert "AutoReconnect" in (finished.last_error or "")
     assert await stale_selections(shared_store, location_id) == []
 

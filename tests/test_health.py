@@ -2,31 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-from motor.motor_asyncio import AsyncIOMotorClient
-
 from gateway.app import create_app
 from gateway.store import Store
 from tests.support.api import Api, open_api
 from tests.support.settings import make_settings
 from tests.support.workers import broker_url, empty_test_broker, free_port
-
-# A MongoDB that nobody answers is given up on after this long, so that the
-# readiness check reports it down well before its own timeout.
-QUICK_SELECTION_TIMEOUT_MS = 200
-
-
-@pytest.fixture
-async def unreachable_store() -> AsyncIterator[Store]:
-    client: AsyncIOMotorClient[dict[str, object]] = AsyncIOMotorClient(
-        f"mongodb://127.0.0.1:{free_port()}/?directConnection=true",
-        serverSelectionTimeoutMS=QUICK_SELECTION_TIMEOUT_MS,
-    )
-    store = Store(client["unreachable"])
-    yield store
-    store.close()
 
 
 async def test_healthz_answers_without_asking_any_dependency(

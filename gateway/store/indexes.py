@@ -66,7 +66,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         IndexModel(
             [("locationId", ASCENDING), ("_id", DESCENDING)], name="location_jobs"
         ),
-        # JobStore.due_for_dispatch and count_unfinished: the sweep.
+        # JobStore.due_for_dispatch and the counts of unfinished jobs.
         IndexModel(
             [("status", ASCENDING), ("heartbeatAt", ASCENDING)], name="status_heartbeat"
         ),

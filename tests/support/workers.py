@@ -56,15 +56,18 @@ def worker_env(
 class Worker:
     """`outbound-gateway worker` in a process of its own.
 
-    The solo pool runs tasks in the worker's own process, so SIGKILL to that
-    one process is the death of the whole worker, as when a machine dies.
+    The solo pool (the default here) runs tasks in the worker's own
+    process, so SIGKILL to that one process is the death of the whole
+    worker, as when a machine dies.
     """
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, pool: str = "solo") -> None:
         self.log = log
         self._log_file = log.open("ab")
+        # Two children are enough to spread a prefork worker's tasks.
+        children = ["--concurrency", "2"] if pool == "prefork" else []
         self.process = subprocess.Popen(
-            [cli_path(), "worker", "--pool", "solo"],
+            [cli_path(), "worker", "--pool", pool, *children],
             env={**os.environ, **env},
             stdout=self._log_file,
             stderr=subprocess.STDOUT,

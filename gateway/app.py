@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -28,6 +28,9 @@ from resolvers.context import Context
 from resolvers.schema import build_schema
 
 logger = logging.getLogger(__name__)
+
+# Run once the store is prepared, before the first request is served.
+StartupHook = Callable[[Runtime], Awaitable[None]]
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -93,7 +96,7 @@ def create_app(
     *,
     store: Store | None = None,
     admin_token: str | None = None,
-    on_startup: list[object] | None = None,
+    on_startup: Sequence[StartupHook] | None = None,
 ) -> Starlette:
     """The gateway. `store` and `admin_token` override the settings' own."""
     runtime = build_runtime(settings, store)
@@ -105,7 +108,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await runtime.store.prepare()
         for hook in startup_hooks:
-            await hook(runtime)  # type: ignore[operator]
+            await hook(runtime)
         sweeper = asyncio.create_task(
             runtime.outbox.sweep_forever(settings.sweep_interval_seconds)
         )

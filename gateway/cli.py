@@ -72,17 +72,18 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from gateway.app import create_app
+    from gateway.app import StartupHook, create_app
     from gateway.demo import seed_demo
+    from gateway.runtime import Runtime
 
     admin_token = None
-    startup = []
+    startup: list[StartupHook] = []
     if settings.is_embedded:
         if settings.gateway_admin_token is None:
             admin_token = "obg_admin_" + secrets.token_urlsafe(24)
 
-        async def announce_demo(runtime: object) -> None:
-            demo = await seed_demo(runtime)  # type: ignore[arg-type]
+        async def announce_demo(runtime: Runtime) -> None:
+            demo = await seed_demo(runtime)
             print("Embedded demo data: kept in memory, gone when the gateway stops.")
             print(f"  Demo location {demo.location_id}, API key: {demo.api_key}")
             if admin_token is not None:

@@ -19,7 +19,7 @@ from pymongo.errors import ConnectionFailure, ExecutionTimeout
 
 from gateway import metrics, recompute
 from gateway.logs import job_context
-from gateway.records import Chunk
+from gateway.records import Chunk, RecomputeJob
 from gateway.store import Store
 from tasks import worker_runtime
 
@@ -34,7 +34,7 @@ TRANSIENT_ERRORS = (ConnectionFailure, ExecutionTimeout, recompute.SelectionCont
 _job_contexts: dict[str, ExitStack] = {}
 
 
-class RecomputeTask(Task):  # type: ignore[misc]
+class RecomputeTask(Task[..., None]):
     autoretry_for = TRANSIENT_ERRORS
     # Waits of about 1, 2, 4, ... seconds, never more than a minute; eight
     # tries ride out a database fail-over, which takes seconds.
@@ -86,8 +86,8 @@ def plan_job(self: RecomputeTask, job_id: str) -> None:
     job, chunks = planned
     for chunk in chunks:
         run_chunk.apply_async(
-            args=[job_id, chunk.index, chunk.first_id, chunk.last_id, chunk.count],
-            headers={"request_id": job.request_id},
+            args=(job_id, chunk.index, chunk.first_id, chunk.last_id, chunk.count),
+            headers=_headers(job),
         )
 
 
@@ -119,7 +119,7 @@ def _forget_parent_state(**_: Any) -> None:
 
 
 @task_prerun.connect
-def _enter_job_context(task_id: str, task: Task, args: Any, **_: Any) -> None:
+def _enter_job_context(task_id: str, task: Task[..., Any], args: Any, **_: Any) -> None:
     """Every line logged until the task returns, retries included, carries
     the job id and the id of the request that caused the job (the header
     the gateway and `plan_job` send with each message)."""
@@ -145,6 +145,11 @@ def _note(write: Callable[[Store], Awaitable[None]]) -> None:
         worker_runtime.run(write)
     except Exception:
         logger.exception("Could not record the state of a recompute job.")
+
+
+def _headers(job: RecomputeJob) -> dict[str, str]:
+    """The message headers that carry the job's request id to its chunks."""
+    return {} if job.request_id is None else {"request_id": job.request_id}
 
 
 def _describe(error: BaseException) -> str:

@@ -83,7 +83,7 @@ class JobStore:
             {"_id": ObjectId(job_id), "committed": False, "status": "QUEUED"},
             {"$set": {"committed": True, "heartbeatAt": datetime.now(UTC)}},
         )
-        return result.modified_count == 1
+        return int(result.modified_count) == 1
 
     async def discard(self, job_id: str) -> None:
         """Forget a job whose change was refused, so nothing is left behind."""

@@ -156,6 +156,13 @@ def _assert_no_secret(text: str, *more: str) -> None:
         assert secret not in text
 
 
+def test_the_readme_describes_every_setting() -> None:
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+
+    for name in Settings.model_fields:
+        assert f"| `{name.upper()}` |" in readme, f"{name.upper()} is not described"
+
+
 def test_every_secret_setting_is_a_secret_str() -> None:
     secret_names = {"mongodb_uri", "celery_broker_url", "gateway_admin_token"}
 

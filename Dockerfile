@@ -10,5 +10,6 @@ RUN pip install --no-cache-dir . && useradd --system gateway
 
 USER gateway
 ENV GATEWAY_ENV=production
-EXPOSE 8000
+# The gateway serves on 8000; a worker serves its metrics on 9100.
+EXPOSE 8000 9100
 CMD ["outbound-gateway", "serve", "--host", "0.0.0.0", "--port", "8000"]

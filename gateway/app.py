@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 
 from starlette.applications import Starlette
@@ -18,6 +18,8 @@ from strawberry.asgi import GraphQL
 from gateway.auth import Principal, authenticate
 from gateway.errors import GatewayError
 from gateway.health import healthz, readyz
+from gateway.metrics import graphql_refused
+from gateway.metrics_route import metrics_endpoint
 from gateway.request_id import RequestIdMiddleware
 from gateway.runtime import Runtime, build_runtime
 from gateway.settings import Settings
@@ -26,6 +28,9 @@ from resolvers.context import Context
 from resolvers.schema import build_schema
 
 logger = logging.getLogger(__name__)
+
+# Run once the store is prepared, before the first request is served.
+StartupHook = Callable[[Runtime], Awaitable[None]]
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -69,6 +74,7 @@ class AuthenticatedGraphQL:
                 self.admin_token,
             )
         except GatewayError as error:
+            graphql_refused.labels(code=error.code).inc()
             await error_response(error, 401, {"WWW-Authenticate": "Bearer"})(
                 scope, receive, send
             )
@@ -90,7 +96,7 @@ def create_app(
     *,
     store: Store | None = None,
     admin_token: str | None = None,
-    on_startup: list[object] | None = None,
+    on_startup: Sequence[StartupHook] | None = None,
 ) -> Starlette:
     """The gateway. `store` and `admin_token` override the settings' own."""
     runtime = build_runtime(settings, store)
@@ -102,7 +108,7 @@ def create_app(
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         await runtime.store.prepare()
         for hook in startup_hooks:
-            await hook(runtime)  # type: ignore[operator]
+            await hook(runtime)
         sweeper = asyncio.create_task(
             runtime.outbox.sweep_forever(settings.sweep_interval_seconds)
         )
@@ -121,6 +127,7 @@ def create_app(
             ),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", metrics_endpoint),
         ],
         middleware=[Middleware(RequestIdMiddleware)],
         lifespan=lifespan,

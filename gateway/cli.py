@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from gateway.operator import OperatorError
+from gateway.errors import CommandError
 from gateway.settings import Settings
 
 
@@ -29,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     configure_logging(settings)
     try:
         result: int = args.run(settings, args)
-    except OperatorError as error:
+    except CommandError as error:
         print(error, file=sys.stderr)
         return error.exit_code
     return result
@@ -97,17 +97,18 @@ def _parser() -> argparse.ArgumentParser:
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
-    from gateway.app import create_app
+    from gateway.app import StartupHook, create_app
     from gateway.demo import seed_demo
+    from gateway.runtime import Runtime
 
     admin_token = None
-    startup = []
+    startup: list[StartupHook] = []
     if settings.is_embedded:
         if settings.gateway_admin_token is None:
             admin_token = "obg_admin_" + secrets.token_urlsafe(24)
 
-        async def announce_demo(runtime: object) -> None:
-            demo = await seed_demo(runtime)  # type: ignore[arg-type]
+        async def announce_demo(runtime: Runtime) -> None:
+            demo = await seed_demo(runtime)
             print("Embedded demo data: kept in memory, gone when the gateway stops.")
             print(f"  Demo location {demo.location_id}, API key: {demo.api_key}")
             if admin_token is not None:
@@ -122,15 +123,37 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _worker(settings: Settings, args: argparse.Namespace) -> int:
-    from tasks import worker_runtime
-    from tasks.app import create_celery_app
+    from tasks import worker_metrics
 
     if settings.celery_broker_url is None or settings.mongodb_uri is None:
         print("A worker needs CELERY_BROKER_URL and MONGODB_URI.", file=sys.stderr)
         return 2
+    if settings.worker_metrics_port is not None:
+        # Before the tasks are imported: they define the metrics.
+        worker_metrics.prepare()
+        try:
+            worker_metrics.serve(settings.worker_metrics_port)
+        except OSError as error:
+            port = settings.worker_metrics_port
+            print(
+                f"WORKER_METRICS_PORT: cannot serve on {port}: {error}.",
+                file=sys.stderr,
+            )
+            return 2
+
+    from tasks import worker_runtime
+    from tasks.app import create_celery_app
+
     worker_runtime.configure(settings)
     app = create_celery_app(settings)
-    argv = ["worker", f"--pool={args.pool}", f"--loglevel={settings.log_level}"]
+    # --quiet leaves out Celery's banner, which would be the only lines not
+    # in the configured format; "ready." and everything after are logged.
+    argv = [
+        "--quiet",
+        "worker",
+        f"--pool={args.pool}",
+        f"--loglevel={settings.log_level}",
+    ]
     if args.concurrency:
         argv.append(f"--concurrency={args.concurrency}")
     app.worker_main(argv)

@@ -11,6 +11,9 @@
 
 Anything else that escapes a resolver is a bug: the client sees
 INTERNAL_SERVER_ERROR and a request id, and the log has the rest.
+
+CommandError is the command line's counterpart: an operator command that
+cannot do what it was asked, with the exit status to end on.
 """
 
 from __future__ import annotations
@@ -55,3 +58,11 @@ class RateLimited(GatewayError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class CommandError(Exception):
+    """An operator command cannot do what it was asked; the message says why."""
+
+    def __init__(self, message: str, *, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code

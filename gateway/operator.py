@@ -5,20 +5,11 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from gateway.errors import GatewayError
+from gateway.errors import CommandError, GatewayError
 from gateway.preview import SelectionChange, SelectionImpact, preview_change
 from gateway.records import Cause, JobKind, Location, RecomputeJob
 from gateway.runtime import Runtime, build_runtime
 from gateway.settings import Settings
-
-
-class OperatorError(Exception):
-    """A command cannot do what it was asked; the message says why."""
-
-    def __init__(self, message: str, *, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
-
 
 # How often a waiting `recompute` command reads the job's progress.
 POLL_SECONDS = 0.5
@@ -78,7 +69,7 @@ async def show_preview(
     try:
         impact = await preview_change(runtime, location, change, examples=examples)
     except GatewayError as error:
-        raise OperatorError(error.message) from None
+        raise CommandError(error.message) from None
 
     print(_impact_text(impact))
     return 0
@@ -137,7 +128,7 @@ async def _watch(runtime: Runtime, job: RecomputeJob) -> RecomputeJob:
 
 def _operator_runtime(settings: Settings) -> Runtime:
     if settings.is_embedded:
-        raise OperatorError(
+        raise CommandError(
             "MONGODB_URI is not set: these commands work on the shared database,"
             " and the embedded one lives only inside a running gateway.",
             exit_code=2,
@@ -148,5 +139,5 @@ def _operator_runtime(settings: Settings) -> Runtime:
 async def _location(runtime: Runtime, location_id: str) -> Location:
     location = await runtime.store.locations.get(location_id)
     if location is None:
-        raise OperatorError(f"No location has id {location_id}.")
+        raise CommandError(f"No location has id {location_id}.")
     return location

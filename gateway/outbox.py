@@ -17,6 +17,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
 
+from gateway import metrics
 from gateway.errors import GatewayError
 from gateway.records import Cause, JobKind, RecomputeJob
 from gateway.runners import JobRunner
@@ -105,6 +106,9 @@ class RecomputeOutbox:
         await self._runner.drain()
 
     def _hand_over_soon(self, job: RecomputeJob) -> None:
+        # Every committed job passes here once, whether handed over now or
+        # left to the sweep.
+        metrics.recompute_jobs_created.labels(kind=job.kind.value).inc()
         if time.monotonic() < self._broker_rests_until:
             return
         task = asyncio.create_task(self.dispatch(job), name=f"dispatch-{job.id}")

@@ -23,6 +23,7 @@ import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from gateway import metrics
 from gateway.records import (
     CachedSelection,
     Cause,
@@ -208,11 +209,14 @@ async def write_chunk(store: Store, read: ChunkRead) -> None:
     if read.location is not None:
         cause = Cause("recompute", request_id=job.request_id, job_id=job.id)
         await write_fresh_selections(store, read.location, read.states, cause)
+    metrics.recompute_chunks.inc()
+    metrics.recompute_contacts.inc(len(read.states))
 
     counted = await store.jobs.complete_chunk(job.id, chunk.index, chunk.count)
     if counted is not None and counted.chunks_done == counted.chunks_total:
         finished = await store.jobs.finish(job.id)
         if finished is not None:
+            metrics.job_finished(finished)
             logger.info(
                 "Recompute job %s finished: %d contacts.",
                 job.id,
@@ -256,8 +260,17 @@ async def plan_job(
         )
 
     if not chunks:
-        await store.jobs.finish(job_id)
+        finished = await store.jobs.finish(job_id)
+        if finished is not None:
+            metrics.job_finished(finished)
     return job, chunks
+
+
+async def fail_job(store: Store, job_id: str, error: str) -> None:
+    """Mark the job FAILED with `error`, unless it has already finished."""
+    failed = await store.jobs.fail(job_id, error)
+    if failed is not None:
+        metrics.job_finished(failed)
 
 
 async def run_job(store: Store, job_id: str, chunk_size: int) -> None:

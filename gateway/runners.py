@@ -12,7 +12,8 @@ import asyncio
 import logging
 from typing import Protocol
 
-from gateway.recompute import run_job
+from gateway.logs import job_context
+from gateway.recompute import fail_job, run_job
 from gateway.records import RecomputeJob
 from gateway.settings import Settings
 from gateway.store import Store
@@ -39,7 +40,7 @@ class InProcessRunner:
         self._running: set[asyncio.Task[None]] = set()
 
     async def dispatch(self, job: RecomputeJob) -> None:
-        task = asyncio.create_task(self._run(job.id), name=f"recompute-{job.id}")
+        task = asyncio.create_task(self._run(job), name=f"recompute-{job.id}")
         self._running.add(task)
         task.add_done_callback(self._running.discard)
 
@@ -47,14 +48,15 @@ class InProcessRunner:
         while self._running:
             await asyncio.gather(*self._running, return_exceptions=True)
 
-    async def _run(self, job_id: str) -> None:
-        try:
-            await run_job(self._store, job_id, self._chunk_size)
-        except Exception as error:
-            logger.exception(
-                "Recompute job %s failed.", job_id, extra={"job_id": job_id}
-            )
-            await self._store.jobs.fail(job_id, f"{type(error).__name__}: {error}")
+    async def _run(self, job: RecomputeJob) -> None:
+        with job_context(job.id, job.request_id):
+            try:
+                await run_job(self._store, job.id, self._chunk_size)
+            except Exception as error:
+                logger.exception(
+                    "Recompute job %s failed.", job.id, extra={"job_id": job.id}
+                )
+                await fail_job(self._store, job.id, f"{type(error).__name__}: {error}")
 
 
 class CeleryRunner:

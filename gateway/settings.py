@@ -55,6 +55,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.TEXT
 
+    # Where a worker serves its metrics. Unset: it serves none.
+    worker_metrics_port: int | None = Field(default=None, ge=1, le=65535)
+
     # Contacts read and written per recompute chunk: memory per chunk is a
     # few hundred bytes per contact, and one chunk is one read and a handful
     # of writes, so 1,000 keeps both small.

@@ -8,6 +8,7 @@ import strawberry
 from graphql import GraphQLError
 
 from resolvers.errors import ErrorCodes
+from resolvers.metrics import OperationMetrics
 from resolvers.mutations import Mutation
 from resolvers.queries import Query
 
@@ -22,4 +23,9 @@ class GatewaySchema(strawberry.Schema):
 
 
 def build_schema() -> strawberry.Schema:
-    return GatewaySchema(query=Query, mutation=Mutation, extensions=[ErrorCodes])
+    return GatewaySchema(
+        query=Query,
+        mutation=Mutation,
+        # OperationMetrics first, so that it sees the codes ErrorCodes gives.
+        extensions=[OperationMetrics, ErrorCodes],
+    )

@@ -19,17 +19,23 @@ from gateway.store import ContactFilter
 from resolvers.context import Context
 from resolvers.pagination import checked_page_size, decode_cursor, encode_cursor
 
-SelectionReason = strawberry.enum(
-    records.Reason,
+# strawberry.enum marks the domain's enum itself as a GraphQL enum; naming
+# the domain class here (rather than the call's result) keeps each name a
+# type that mypy can read.
+SelectionReason = records.Reason
+strawberry.enum(
+    SelectionReason,
     name="SelectionReason",
     description="Which rule chose the outbound number, in order of precedence.",
 )
-PhoneNumberStatus = strawberry.enum(records.NumberStatus, name="PhoneNumberStatus")
-Channel = strawberry.enum(
-    records.Channel, name="Channel", description="How a contact is reached."
-)
-RecomputeJobKind = strawberry.enum(records.JobKind, name="RecomputeJobKind")
-RecomputeJobStatus = strawberry.enum(records.JobStatus, name="RecomputeJobStatus")
+PhoneNumberStatus = records.NumberStatus
+strawberry.enum(PhoneNumberStatus, name="PhoneNumberStatus")
+Channel = records.Channel
+strawberry.enum(Channel, name="Channel", description="How a contact is reached.")
+RecomputeJobKind = records.JobKind
+strawberry.enum(RecomputeJobKind, name="RecomputeJobKind")
+RecomputeJobStatus = records.JobStatus
+strawberry.enum(RecomputeJobStatus, name="RecomputeJobStatus")
 
 
 @strawberry.type(name="OutboundSelection")

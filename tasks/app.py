@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from celery import Celery
+from celery.signals import setup_logging
 
 from gateway.settings import Settings
 
@@ -28,15 +31,21 @@ def create_celery_app(settings: Settings) -> Celery:
         task_reject_on_worker_lost=True,
         # Take one message at a time, so a dying worker strands only one.
         worker_prefetch_multiplier=1,
-        broker_transport_options={
-            "visibility_timeout": settings.celery_visibility_timeout
-        },
+        broker_transport_options=_redis_transport_options(settings),
         broker_connection_retry_on_startup=True,
         # Logging is configured once by the worker command, not by Celery.
         worker_hijack_root_logger=False,
     )
     app.conf.include = ["tasks.recompute"]
     return app
+
+
+@setup_logging.connect
+def _keep_the_commands_logging(**_: Any) -> None:
+    """Celery configures no logging of its own while any receiver listens
+    here: no handlers of its own, no redirected stdout, no levels changed.
+    The worker command has configured logging already, as the gateway's
+    does, so every line comes out in one format."""
 
 
 def _redis_transport_options(settings: Settings) -> dict[str, int]:

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from contextlib import ExitStack
 from typing import Any
 
 from celery import Task, shared_task
-from celery.signals import worker_process_init
+from celery.signals import task_postrun, task_prerun, worker_process_init
 from pymongo.errors import ConnectionFailure, ExecutionTimeout
 
-from gateway import recompute
-from gateway.records import Chunk
+from gateway import metrics, recompute
+from gateway.logs import job_context
+from gateway.records import Chunk, RecomputeJob
 from gateway.store import Store
 from tasks import worker_runtime
 
@@ -27,8 +29,12 @@ logger = logging.getLogger(__name__)
 # unreachable or slow, or contacts kept changing under the writer.
 TRANSIENT_ERRORS = (ConnectionFailure, ExecutionTimeout, recompute.SelectionContention)
 
+# The log context of each task running in this process, by task id, from
+# task_prerun until task_postrun.
+_job_contexts: dict[str, ExitStack] = {}
 
-class RecomputeTask(Task):  # type: ignore[misc]
+
+class RecomputeTask(Task[..., None]):
     autoretry_for = TRANSIENT_ERRORS
     # Waits of about 1, 2, 4, ... seconds, never more than a minute; eight
     # tries ride out a database fail-over, which takes seconds.
@@ -42,6 +48,7 @@ class RecomputeTask(Task):  # type: ignore[misc]
         self, exc: BaseException, task_id: str, args: Any, kwargs: Any, einfo: Any
     ) -> None:
         job_id = args[0]
+        metrics.recompute_retries.labels(task=self.name).inc()
         logger.warning(
             "Recompute job %s: %s will be retried after %s.",
             job_id,
@@ -64,7 +71,7 @@ class RecomputeTask(Task):  # type: ignore[misc]
             _describe(exc),
             extra={"job_id": job_id},
         )
-        _note(lambda store: store.jobs.fail(job_id, _describe(exc)))
+        _note(lambda store: recompute.fail_job(store, job_id, _describe(exc)))
 
 
 @shared_task(base=RecomputeTask, bind=True, name="recompute.plan_job")
@@ -79,8 +86,8 @@ def plan_job(self: RecomputeTask, job_id: str) -> None:
     job, chunks = planned
     for chunk in chunks:
         run_chunk.apply_async(
-            args=[job_id, chunk.index, chunk.first_id, chunk.last_id, chunk.count],
-            headers={"request_id": job.request_id},
+            args=(job_id, chunk.index, chunk.first_id, chunk.last_id, chunk.count),
+            headers=_headers(job),
         )
 
 
@@ -111,6 +118,23 @@ def _forget_parent_state(**_: Any) -> None:
     worker_runtime.reset_after_fork()
 
 
+@task_prerun.connect
+def _enter_job_context(task_id: str, task: Task[..., Any], args: Any, **_: Any) -> None:
+    """Every line logged until the task returns, retries included, carries
+    the job id and the id of the request that caused the job (the header
+    the gateway and `plan_job` send with each message)."""
+    context = ExitStack()
+    context.enter_context(job_context(args[0], task.request.get("request_id")))
+    _job_contexts[task_id] = context
+
+
+@task_postrun.connect
+def _leave_job_context(task_id: str, **_: Any) -> None:
+    context = _job_contexts.pop(task_id, None)
+    if context is not None:
+        context.close()
+
+
 def _note(write: Callable[[Store], Awaitable[None]]) -> None:
     """Record a retry or a failure on the job, if the database lets us.
 
@@ -121,6 +145,11 @@ def _note(write: Callable[[Store], Awaitable[None]]) -> None:
         worker_runtime.run(write)
     except Exception:
         logger.exception("Could not record the state of a recompute job.")
+
+
+def _headers(job: RecomputeJob) -> dict[str, str]:
+    """The message headers that carry the job's request id to its chunks."""
+    return {} if job.request_id is None else {"request_id": job.request_id}
 
 
 def _describe(error: BaseException) -> str:

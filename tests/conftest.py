@@ -12,6 +12,11 @@ from tests.support.api import Api, open_api
 from tests.support.mongo_wire import MongoWireServer
 from tests.support.settings import make_settings
 from tests.support.stores import close_test_store, open_test_store, real_server_uri
+from tests.support.workers import free_port
+
+# A MongoDB that nobody answers is given up on after this long, so that a
+# check of it fails well before the check's own timeout.
+QUICK_SELECTION_TIMEOUT_MS = 200
 
 
 @pytest.fixture
@@ -38,6 +43,15 @@ async def api(settings: Settings, store: Store) -> AsyncIterator[Api]:
     yield api
     await api.drain()
     await api.close()
+
+
+@pytest.fixture
+async def unreachable_store() -> AsyncIterator[Store]:
+    """A store on a port where no MongoDB listens."""
+    uri = f"mongodb://127.0.0.1:{free_port()}/?directConnection=true"
+    store = connect(uri, "unreachable", selection_timeout_ms=QUICK_SELECTION_TIMEOUT_MS)
+    yield store
+    store.close()
 
 
 @pytest.fixture(scope="session")

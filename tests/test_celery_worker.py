@@ -22,30 +22,23 @@ from gateway.store import ContactFilter, Store
 from tests.support.caches import stale_selections
 from tests.support.mongo_wire import MongoWireServer
 from tests.support.runners import RecordingRunner
+from tests.support.scrapes import scrape
 from tests.support.settings import make_settings
 from tests.support.workers import (
     WAIT_SECONDS,
     PrivateRedis,
     Worker,
     empty_test_broker,
+    free_port,
+    worker_env,
 )
 
 FRONT, RIVERA, CAMPAIGN = "+12025550143", "+14155550100", "+12125550199"
 CAUSE = Cause("test")
 # Short, so that redelivery after a worker's death happens within the test.
 VISIBILITY_SECONDS = 3
-
-
-def _worker_env(
-    mongo_uri: str, store: Store, broker: str, **extra: str
-) -> dict[str, str]:
-    return {
-        "MONGODB_URI": mongo_uri,
-        "MONGODB_DATABASE": store.database.name,
-        "CELERY_BROKER_URL": broker,
-        "LOG_LEVEL": "INFO",
-        **extra,
-    }
+# Longer than the visibility timeout, so that redelivery normally comes first.
+STALL_SECONDS = 5
 
 
 async def _location_with_contacts(runtime: Runtime, count: int) -> str:
@@ -92,7 +85,7 @@ async def test_a_worker_recomputes_a_changed_default(
     assert isinstance(runtime.runner, CeleryRunner)
     location_id = await _location_with_contacts(runtime, 30)
     worker = Worker(
-        _worker_env(mongo_uri, shared_store, broker), tmp_path / "worker.log"
+        worker_env(mongo_uri, shared_store, broker), tmp_path / "worker.log"
     )
     try:
         worker.wait_until_ready()
@@ -139,7 +132,7 @@ async def _kill_mid_job(
         store,
     )
     location_id = await _location_with_contacts(runtime, 120)
-    env = _worker_env(
+    env = worker_env(
         mongo_uri,
         store,
         broker,
@@ -165,16 +158,23 @@ async def _kill_mid_job(
 async def test_a_worker_killed_mid_job_loses_nothing(
     mongo_uri: str, shared_store: Store, tmp_path: Path
 ) -> None:
-    _, killed_at, env = await _kill_mid_job(mongo_uri, shared_store, tmp_path)
-    # The chunk the dead worker held becomes visible to others once the
-    # visibility timeout has passed; a worker starting after that takes it.
-    await asyncio.sleep(VISIBILITY_SECONDS + 0.5)
+    runtime, killed_at, env = await _kill_mid_job(
+        mongo_uri, shared_store, tmp_path, job_stall_seconds=str(STALL_SECONDS)
+    )
 
+    # As deployed: another worker starts at once, and the gateway sweeps.
+    # The chunk the dead worker held comes back from Redis once the
+    # visibility timeout has passed. Redis can also lose a chunk outright,
+    # when the worker dies between taking a message off the queue and
+    # recording it as unacknowledged; the sweep hands the job over again
+    # once it has shown no progress for the stall deadline.
     second = Worker(env, tmp_path / "second.log")
+    sweeper = asyncio.create_task(runtime.outbox.sweep_forever(0.5))
     try:
         second.wait_until_ready()
         job = await _finished(shared_store, killed_at.id)
     finally:
+        sweeper.cancel()
         second.stop()
 
     assert (job.status, job.contacts_done, job.contacts_total) == (
@@ -233,17 +233,24 @@ async def test_a_chunk_that_fails_twice_with_a_transient_error_is_retried(
         "recompute.run_chunk",
         args=[job.id, chunk.index, chunk.first_id, chunk.last_id, chunk.count],
     )
+    metrics_port = free_port()
     worker = Worker(
-        _worker_env(mongo_uri, shared_store, broker), tmp_path / "worker.log"
+        worker_env(
+            mongo_uri, shared_store, broker, WORKER_METRICS_PORT=str(metrics_port)
+        ),
+        tmp_path / "worker.log",
     )
     try:
         worker.wait_until_ready()
         finished = await _finished(shared_store, job.id)
+        scraped = scrape(f"http://127.0.0.1:{metrics_port}/metrics")
     finally:
         worker.stop()
 
     assert finished.status is JobStatus.SUCCEEDED
     assert finished.retries == 2
+    retries = "outbound_gateway_recompute_retries_total"
+    assert scraped.value(retries, task="recompute.run_chunk") == 2
     assert "AutoReconnect" in (finished.last_error or "")
     assert await stale_selections(shared_store, location_id) == []
 
@@ -269,7 +276,7 @@ async def test_with_the_broker_down_mutations_succeed_and_jobs_wait_in_the_outbo
 
     outage.start()
     worker = Worker(
-        _worker_env(mongo_uri, shared_store, outage.url), tmp_path / "worker.log"
+        worker_env(mongo_uri, shared_store, outage.url), tmp_path / "worker.log"
     )
     try:
         worker.wait_until_ready()

@@ -59,12 +59,17 @@ class Store:
         self.database.client.close()
 
 
-def connect(uri: str, database_name: str) -> Store:
+def connect(
+    uri: str,
+    database_name: str,
+    *,
+    selection_timeout_ms: int = SERVER_SELECTION_TIMEOUT_MS,
+) -> Store:
     """A store on a real MongoDB server (or anything that speaks its protocol)."""
     from motor.motor_asyncio import AsyncIOMotorClient
 
     client: Any = AsyncIOMotorClient(
-        uri, tz_aware=True, serverSelectionTimeoutMS=SERVER_SELECTION_TIMEOUT_MS
+        uri, tz_aware=True, serverSelectionTimeoutMS=selection_timeout_ms
     )
     logger.info("Connected to MongoDB database %s.", database_name)
     return Store(client[database_name])

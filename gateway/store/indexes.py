@@ -77,7 +77,7 @@ INDEXES: dict[str, list[IndexModel]] = {
             [("locationId", ASCENDING), ("queuedAt", DESCENDING), ("_id", DESCENDING)],
             name="location_jobs_newest",
         ),
-        # JobStore.due_for_dispatch and count_unfinished: the sweep.
+        # JobStore.due_for_dispatch and the counts of unfinished jobs.
         IndexModel(
             [("status", ASCENDING), ("heartbeatAt", ASCENDING)], name="status_heartbeat"
         ),

@@ -83,7 +83,7 @@ class JobStore:
             {"_id": ObjectId(job_id), "committed": False, "status": "QUEUED"},
             {"$set": {"committed": True, "heartbeatAt": datetime.now(UTC)}},
         )
-        return result.modified_count == 1
+        return int(result.modified_count) == 1
 
     async def discard(self, job_id: str) -> None:
         """Forget a job whose change was refused, so nothing is left behind."""
@@ -231,9 +231,10 @@ class JobStore:
             {"$inc": {"retries": 1}, "$set": {"lastError": error}},
         )
 
-    async def fail(self, job_id: str, error: str) -> None:
+    async def fail(self, job_id: str, error: str) -> RecomputeJob | None:
+        """Mark an unfinished job FAILED; None when it had already finished."""
         now = datetime.now(UTC)
-        await self._jobs.update_one(
+        doc = await self._jobs.find_one_and_update(
             {"_id": ObjectId(job_id), "status": {"$in": _UNFINISHED}},
             {
                 "$set": {
@@ -243,7 +244,10 @@ class JobStore:
                     "heartbeatAt": now,
                 }
             },
+            projection=_WITHOUT_CHUNKS,
+            return_document=_AFTER,
         )
+        return None if doc is None else _job(doc)
 
     async def due_for_dispatch(self, stall: timedelta) -> list[RecomputeJob]:
         """Jobs the broker may not have: never handed over, or gone quiet."""
@@ -262,6 +266,19 @@ class JobStore:
 
     async def count_unfinished(self) -> int:
         return int(await self._jobs.count_documents({"status": {"$in": _UNFINISHED}}))
+
+    async def count_unfinished_by_status(self) -> dict[JobStatus, int]:
+        """How many jobs are QUEUED and RUNNING: the outbox's depth."""
+        cursor = self._jobs.aggregate(
+            [
+                {"$match": {"status": {"$in": _UNFINISHED}}},
+                {"$group": {"_id": "$status", "count": {"$sum": 1}}},
+            ]
+        )
+        return {
+            JobStatus(group["_id"]): int(group["count"])
+            for group in await cursor.to_list(None)
+        }
 
 
 def _job(doc: Document) -> RecomputeJob:

@@ -66,7 +66,7 @@ class LocationStore:
         result = await self._locations.update_one(
             {"_id": object_id(location_id)}, update
         )
-        return result.matched_count == 1
+        return int(result.matched_count) == 1
 
     async def add_phone_number(
         self, location_id: str, phone: PhoneNumber

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import redis
 
+from gateway.store import Store
+
 REDIS_HOST = "127.0.0.1"
 REDIS_PORT = 6379
 # A Redis database of the tests' own, emptied before each test that uses it;
@@ -38,18 +40,34 @@ def empty_test_broker() -> str:
     return broker_url()
 
 
+def worker_env(
+    mongo_uri: str, store: Store, broker: str, **extra: str
+) -> dict[str, str]:
+    """The environment of a worker on `store`'s database and `broker`."""
+    return {
+        "MONGODB_URI": mongo_uri,
+        "MONGODB_DATABASE": store.database.name,
+        "CELERY_BROKER_URL": broker,
+        "LOG_LEVEL": "INFO",
+        **extra,
+    }
+
+
 class Worker:
     """`outbound-gateway worker` in a process of its own.
 
-    The solo pool runs tasks in the worker's own process, so SIGKILL to that
-    one process is the death of the whole worker, as when a machine dies.
+    The solo pool (the default here) runs tasks in the worker's own
+    process, so SIGKILL to that one process is the death of the whole
+    worker, as when a machine dies.
     """
 
-    def __init__(self, env: dict[str, str], log: Path) -> None:
+    def __init__(self, env: dict[str, str], log: Path, pool: str = "solo") -> None:
         self.log = log
         self._log_file = log.open("ab")
+        # Two children are enough to spread a prefork worker's tasks.
+        children = ["--concurrency", "2"] if pool == "prefork" else []
         self.process = subprocess.Popen(
-            [_cli(), "worker", "--pool", "solo"],
+            [cli_path(), "worker", "--pool", pool, *children],
             env={**os.environ, **env},
             stdout=self._log_file,
             stderr=subprocess.STDOUT,
@@ -78,14 +96,18 @@ class Worker:
 class PrivateRedis:
     """A redis-server of a test's own, to stop and start as a broker outage."""
 
-    def __init__(self, workdir: Path) -> None:
+    def __init__(self, workdir: Path, password: str | None = None) -> None:
         self.port = free_port()
         self.workdir = workdir
+        self.password = password
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
-        return broker_url(self.port, 0)
+        url = broker_url(self.port, 0)
+        if self.password is None:
+            return url
+        return url.replace("redis://", f"redis://:{self.password}@", 1)
 
     def start(self) -> None:
         self.process = subprocess.Popen(
@@ -101,6 +123,7 @@ class PrivateRedis:
                 "no",
                 "--dir",
                 str(self.workdir),
+                *([] if self.password is None else ["--requirepass", self.password]),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -115,7 +138,10 @@ class PrivateRedis:
 
     def _answers(self) -> bool:
         try:
-            return bool(redis.Redis(host=REDIS_HOST, port=self.port).ping())
+            client = redis.Redis(
+                host=REDIS_HOST, port=self.port, password=self.password
+            )
+            return bool(client.ping())
         except redis.ConnectionError:
             return False
 
@@ -135,5 +161,6 @@ def wait_for(condition: Callable[[], bool], what: str) -> None:
         time.sleep(0.1)
 
 
-def _cli() -> str:
+def cli_path() -> str:
+    """The `outbound-gateway` command installed beside this Python."""
     return str(Path(sys.executable).with_name("outbound-gateway"))

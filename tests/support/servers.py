@@ -1,0 +1,78 @@
+"""`outbound-gateway serve` in a process of its own, as an operator runs it."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import httpx
+
+from gateway.settings import Settings
+from tests.support.workers import cli_path, free_port, wait_for
+
+HOST = "127.0.0.1"
+
+
+def command_env(**settings: str) -> dict[str, str]:
+    """This process's environment without any gateway setting, plus `settings`.
+
+    A setting the developer exported for themselves must not leak into a
+    test that starts the command.
+    """
+    names = {name.upper() for name in Settings.model_fields}
+    inherited = {k: v for k, v in os.environ.items() if k.upper() not in names}
+    return {**inherited, **settings}
+
+
+class Gateway:
+    """The gateway on a free port, its stdout and stderr kept in files.
+
+    Run from `workdir`, so that no `.env` file of the checkout is read.
+    """
+
+    def __init__(self, workdir: Path, **settings: str) -> None:
+        self.port = free_port()
+        self.url = f"http://{HOST}:{self.port}"
+        self.stdout = workdir / "gateway.out"
+        self.stderr = workdir / "gateway.err"
+        self._files = [self.stdout.open("wb"), self.stderr.open("wb")]
+        self.process = subprocess.Popen(
+            [cli_path(), "serve", "--host", HOST, "--port", str(self.port)],
+            env=command_env(**settings),
+            cwd=workdir,
+            stdout=self._files[0],
+            stderr=self._files[1],
+        )
+
+    def wait_until_ready(self) -> None:
+        wait_for(self._answers, "the gateway to start")
+
+    def demo_api_key(self) -> str:
+        """The key the embedded demo printed for its location."""
+        wait_for(lambda: b"API key:" in self.stdout.read_bytes(), "the demo key")
+        found = re.search(r"API key: (\S+)", self.stdout.read_text())
+        assert found is not None
+        return found.group(1)
+
+    def stop(self) -> int:
+        """SIGTERM, as an orchestrator stops it; returns the exit status."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        for file in self._files:
+            file.close()
+        return self.process.returncode
+
+    def _answers(self) -> bool:
+        if self.process.poll() is not None:
+            raise RuntimeError(f"the gateway exited: {self.stderr.read_text()}")
+        try:
+            return httpx.get(f"{self.url}/healthz").status_code == 200
+        except httpx.TransportError:
+            return False

@@ -10,13 +10,15 @@ from contextlib import asynccontextmanager
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import Receive, Scope, Send
-from strawberry.asgi import GraphQL
 
 from gateway.auth import Principal, authenticate
+from gateway.body_limit import BodyLimitMiddleware
+from gateway.error_responses import error_response
 from gateway.errors import GatewayError
+from gateway.graphql_http import JsonGraphQL
 from gateway.health import healthz, readyz
 from gateway.request_id import RequestIdMiddleware
 from gateway.runtime import Runtime, build_runtime
@@ -28,7 +30,7 @@ from resolvers.schema import build_schema
 logger = logging.getLogger(__name__)
 
 
-class GraphQLView(GraphQL[Context, None]):
+class GraphQLView(JsonGraphQL):
     def __init__(self, runtime: Runtime, graphiql: bool) -> None:
         super().__init__(build_schema(), graphql_ide="graphiql" if graphiql else None)
         self.runtime = runtime
@@ -45,12 +47,15 @@ class GraphQLView(GraphQL[Context, None]):
 class AuthenticatedGraphQL:
     """Refuses, with HTTP 401, any operation without a valid key.
 
-    Only the GraphiQL page itself (a GET with no query) is served to
-    anyone, since it holds no data.
+    Only the GraphiQL page itself (a GET with no query), when GraphiQL is
+    on, is served to anyone, since it holds no data.
     """
 
     def __init__(
-        self, runtime: Runtime, admin_token: str | None, view: GraphQLView
+        self,
+        runtime: Runtime,
+        admin_token: str | None,
+        view: GraphQLView,
     ) -> None:
         self.runtime = runtime
         self.admin_token = admin_token
@@ -58,15 +63,14 @@ class AuthenticatedGraphQL:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
-        if request.method == "GET" and "query" not in request.query_params:
+        if self.view.graphql_ide and _asks_for_the_page(request):
             await self.view(scope, receive, send)
             return
 
+        authorization = request.headers.get("authorization")
         try:
             principal: Principal = await authenticate(
-                self.runtime.store,
-                request.headers.get("authorization"),
-                self.admin_token,
+                self.runtime.store, authorization, self.admin_token
             )
         except GatewayError as error:
             await error_response(error, 401, {"WWW-Authenticate": "Bearer"})(
@@ -78,11 +82,8 @@ class AuthenticatedGraphQL:
         await self.view(scope, receive, send)
 
 
-def error_response(
-    error: GatewayError, status: int, headers: dict[str, str] | None = None
-) -> JSONResponse:
-    body = {"errors": [{"message": error.message, "extensions": {"code": error.code}}]}
-    return JSONResponse(body, status_code=status, headers=headers)
+def _asks_for_the_page(request: Request) -> bool:
+    return request.method == "GET" and "query" not in request.query_params
 
 
 def create_app(
@@ -95,7 +96,7 @@ def create_app(
     """The gateway. `store` and `admin_token` override the settings' own."""
     runtime = build_runtime(settings, store)
     token = admin_token or _secret(settings.gateway_admin_token)
-    view = GraphQLView(runtime, graphiql=not settings.is_production)
+    view = GraphQLView(runtime, graphiql=settings.graphiql_enabled)
     startup_hooks = list(on_startup or [])
 
     @asynccontextmanager
@@ -122,7 +123,11 @@ def create_app(
             Route("/healthz", healthz),
             Route("/readyz", readyz),
         ],
-        middleware=[Middleware(RequestIdMiddleware)],
+        middleware=[
+            # Outermost first: even a refused body's answer has a request id.
+            Middleware(RequestIdMiddleware),
+            Middleware(BodyLimitMiddleware, max_bytes=settings.max_request_bytes),
+        ],
         lifespan=lifespan,
     )
     app.state.runtime = runtime

@@ -17,9 +17,10 @@ from starlette.types import Receive, Scope, Send
 from gateway.auth import Principal, authenticate
 from gateway.body_limit import BodyLimitMiddleware
 from gateway.error_responses import error_response
-from gateway.errors import GatewayError
+from gateway.errors import GatewayError, RateLimited
 from gateway.graphql_http import JsonGraphQL
 from gateway.health import healthz, readyz
+from gateway.rate_limits import RateLimiter, rate_limit_bucket
 from gateway.request_id import RequestIdMiddleware
 from gateway.runtime import Runtime, build_runtime
 from gateway.settings import Settings
@@ -45,7 +46,8 @@ class GraphQLView(JsonGraphQL):
 
 
 class AuthenticatedGraphQL:
-    """Refuses, with HTTP 401, any operation without a valid key.
+    """Refuses, with HTTP 401, any operation without a valid key, and with
+    HTTP 429 any beyond the key's rate limit, before GraphQL reads it.
 
     Only the GraphiQL page itself (a GET with no query), when GraphiQL is
     on, is served to anyone, since it holds no data.
@@ -56,10 +58,12 @@ class AuthenticatedGraphQL:
         runtime: Runtime,
         admin_token: str | None,
         view: GraphQLView,
+        rate_limiter: RateLimiter,
     ) -> None:
         self.runtime = runtime
         self.admin_token = admin_token
         self.view = view
+        self.rate_limiter = rate_limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         request = Request(scope)
@@ -78,6 +82,13 @@ class AuthenticatedGraphQL:
             )
             return
 
+        try:
+            await self.rate_limiter.check(rate_limit_bucket(principal, authorization))
+        except RateLimited as error:
+            headers = {"Retry-After": str(error.retry_after)}
+            await error_response(error, 429, headers)(scope, receive, send)
+            return
+
         scope["state"]["principal"] = principal
         await self.view(scope, receive, send)
 
@@ -92,11 +103,14 @@ def create_app(
     store: Store | None = None,
     admin_token: str | None = None,
     on_startup: list[object] | None = None,
+    rate_limiter: RateLimiter | None = None,
 ) -> Starlette:
-    """The gateway. `store` and `admin_token` override the settings' own."""
+    """The gateway. `store`, `admin_token` and `rate_limiter` override the
+    settings' own."""
     runtime = build_runtime(settings, store)
     token = admin_token or _secret(settings.gateway_admin_token)
     view = GraphQLView(runtime, graphiql=settings.graphiql_enabled)
+    limiter = rate_limiter or RateLimiter.from_settings(settings)
     startup_hooks = list(on_startup or [])
 
     @asynccontextmanager
@@ -117,7 +131,7 @@ def create_app(
         routes=[
             Route(
                 "/graphql",
-                AuthenticatedGraphQL(runtime, token, view),
+                AuthenticatedGraphQL(runtime, token, view, limiter),
                 methods=["GET", "POST"],
             ),
             Route("/healthz", healthz),

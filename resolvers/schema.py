@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import Any
 
 import strawberry
 from graphql import GraphQLError
+from strawberry.extensions import AddValidationRules
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 
 from resolvers.errors import with_codes
 from resolvers.introspection import IntrospectionSwitch
+from resolvers.key_rotation import KeyRotationAlone
 from resolvers.mutations import Mutation
 from resolvers.queries import Query
 from resolvers.query_limits import QueryLimits
@@ -54,5 +57,11 @@ def build_schema() -> strawberry.Schema:
     # The limits come first, so that a document over them is refused before
     # any other extension parses or validates it.
     return GatewaySchema(
-        query=Query, mutation=Mutation, extensions=[QueryLimits, IntrospectionSwitch]
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            QueryLimits,
+            IntrospectionSwitch,
+            functools.partial(AddValidationRules, [KeyRotationAlone]),
+        ],
     )

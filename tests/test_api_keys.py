@@ -102,3 +102,33 @@ async def test_a_revoked_key_cannot_rotate_itself_back(
     response = await api.post(tenant.key, ROTATE)
 
     assert response.status_code == 401
+
+
+async def test_rotating_beside_another_field_is_refused_and_the_key_kept(
+    api: Api,
+) -> None:
+    """Were it run, a failing sibling could null the answer, new key and all."""
+    tenant = await new_tenant(api)
+    before = await snapshot(api)
+
+    error = await api.fail(
+        tenant.key,
+        'mutation { rotateApiKey createContact(name: "", phone: "x") { id } }',
+    )
+
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "rotateApiKey" in error["message"]
+    assert await snapshot(api) == before
+    assert (await api.call(tenant.key, LOCATION))["location"]["id"] == tenant.id
+
+
+async def test_rotating_twice_in_one_mutation_is_refused(api: Api) -> None:
+    tenant = await new_tenant(api)
+
+    error = await api.fail(
+        tenant.key,
+        "mutation { a: rotateApiKey ...More } fragment More on Mutation { b: rotateApiKey }",
+    )
+
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert (await api.call(tenant.key, LOCATION))["location"]["id"] == tenant.id

@@ -15,7 +15,6 @@ from graphql import (
     BREAK,
     DocumentNode,
     FieldNode,
-    GraphQLError,
     InlineFragmentNode,
     OperationDefinitionNode,
     SelectionSetNode,
@@ -31,7 +30,10 @@ def depth_rule(max_depth: int) -> type[ValidationRule]:
     """A validation rule refusing operations deeper than `max_depth`.
 
     One class per limit, made once: a validation cache keyed by its rules
-    then keeps finding the same ones.
+    then keeps finding the same ones. It measures the whole document as
+    validation starts and raises, rather than reporting an error, so that
+    validation ends there: the specified rules never spend their time on a
+    document that is refused anyway. The schema codes the error it becomes.
     """
 
     class QueryDepthRule(ValidationRule):
@@ -40,9 +42,11 @@ def depth_rule(max_depth: int) -> type[ValidationRule]:
             for definition in node.definitions:
                 if not isinstance(definition, OperationDefinitionNode):
                     continue
-                depth = measure.depth(definition.selection_set, max_depth)
-                if depth > max_depth:
-                    self.report_error(_too_deep(definition, max_depth))
+                if measure.depth(definition.selection_set, max_depth) > max_depth:
+                    raise QueryTooComplex(
+                        f"The query nests fields more than {max_depth} levels deep.",
+                        limit="depth",
+                    )
             return BREAK
 
     return QueryDepthRule
@@ -78,10 +82,3 @@ class _DepthMeasure:
         if field.selection_set is None or room <= 0:
             return 1
         return 1 + self.depth(field.selection_set, room - 1)
-
-
-def _too_deep(operation: OperationDefinitionNode, max_depth: int) -> GraphQLError:
-    error = QueryTooComplex(
-        f"The query nests fields more than {max_depth} levels deep.", limit="depth"
-    )
-    return GraphQLError(error.message, operation, original_error=error)

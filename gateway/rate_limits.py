@@ -25,6 +25,8 @@ from limits.aio.storage import Storage
 from limits.aio.strategies import SlidingWindowCounterRateLimiter
 from limits.errors import StorageError
 from limits.storage import storage_from_string
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 
 from gateway.auth import Admin, Principal, bearer_credential
 from gateway.errors import RateLimited
@@ -36,8 +38,11 @@ logger = logging.getLogger(__name__)
 # Prefixes every key the limits write to Redis, apart from Celery's own.
 KEY_PREFIX = "obg-rate-limit"
 # How long a request waits for Redis before it is let through uncounted: a
-# healthy Redis answers in about a millisecond.
+# healthy Redis answers in about a millisecond. One retry, at once, replaces
+# a pooled connection that a restarted Redis closed; so a request waits at
+# most twice this.
 STORAGE_TIMEOUT_SECONDS = 0.5
+STORAGE_RETRIES = 1
 # After Redis failed, requests go uncounted this long before it is retried.
 STORAGE_RETRY_SECONDS = 5.0
 
@@ -118,6 +123,7 @@ def _storage(url: str, key_prefix: str) -> Storage:
             wrap_exceptions=True,
             socket_timeout=STORAGE_TIMEOUT_SECONDS,
             socket_connect_timeout=STORAGE_TIMEOUT_SECONDS,
+            retry=Retry(NoBackoff(), STORAGE_RETRIES),
         )
     assert isinstance(storage, Storage)
     return storage

@@ -62,19 +62,23 @@ class _Cost:
         return self.fixed + self.per_item * items
 
 
-def operation_cost(
+def document_cost(
     schema: GraphQLSchema,
     document: DocumentNode,
-    operation: OperationDefinitionNode,
     variables: Mapping[str, Any] | None,
     max_page_size: int,
 ) -> int:
+    """The cost of the document's costliest operation."""
     measure = _CostMeasure(schema, document, variables or {}, max_page_size)
-    root = schema.get_root_type(operation.operation)
-    if root is None:
-        return 0
-    cost = measure.selection_set(operation.selection_set, root)
-    return cost.for_items(max_page_size)
+    costs = [0]
+    for operation in document.definitions:
+        if not isinstance(operation, OperationDefinitionNode):
+            continue
+        root = schema.get_root_type(operation.operation)
+        if root is not None:
+            cost = measure.selection_set(operation.selection_set, root)
+            costs.append(cost.for_items(max_page_size))
+    return max(costs)
 
 
 class _CostMeasure:

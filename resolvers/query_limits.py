@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from graphql import ExecutionResult, GraphQLError, OperationDefinitionNode
+from graphql import ExecutionResult, GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from gateway.errors import QueryTooComplex
 from gateway.settings import Settings
 from resolvers.query_aliases import aliases_rule
-from resolvers.query_cost import operation_cost
+from resolvers.query_cost import document_cost
 from resolvers.query_depth import depth_rule
 from resolvers.query_tokens import check_token_count
 
@@ -59,16 +59,11 @@ class QueryLimits(SchemaExtension):
 
         # Every operation of the document, not only the one named to run:
         # no choice of operation name can then slip past the limit.
-        cost = max(
-            operation_cost(
-                context.schema._schema,
-                document,
-                operation,
-                context.variables,
-                settings.max_page_size,
-            )
-            for operation in document.definitions
-            if isinstance(operation, OperationDefinitionNode)
+        cost = document_cost(
+            context.schema._schema,
+            document,
+            context.variables,
+            settings.max_page_size,
         )
         if cost <= settings.max_query_cost:
             return None

@@ -67,6 +67,6 @@ async def test_a_fault_while_measuring_the_cost_is_masked(
     api: Api, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     tenant = await new_tenant(api)
-    monkeypatch.setattr(query_limits, "operation_cost", _fail)
+    monkeypatch.setattr(query_limits, "document_cost", _fail)
 
     await _assert_masked_and_logged_once(api, tenant.key, "{ location { id } }", caplog)

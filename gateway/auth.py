@@ -24,9 +24,7 @@ async def authenticate(
     store: Store, authorization: str | None, admin_token: str | None
 ) -> Principal:
     """The principal an Authorization header names; Unauthenticated if none."""
-    if not authorization or not authorization.lower().startswith(_SCHEME):
-        raise Unauthenticated("Send an API key as 'Authorization: Bearer <key>'.")
-    credential = authorization[len(_SCHEME) :].strip()
+    credential = bearer_credential(authorization)
 
     if admin_token is not None and same_secret(credential, admin_token):
         return Admin()
@@ -35,6 +33,13 @@ async def authenticate(
     if location is None:
         raise Unauthenticated("The API key is not valid.")
     return location
+
+
+def bearer_credential(authorization: str | None) -> str:
+    """The key or token an Authorization header carries."""
+    if not authorization or not authorization.lower().startswith(_SCHEME):
+        raise Unauthenticated("Send an API key as 'Authorization: Bearer <key>'.")
+    return authorization[len(_SCHEME) :].strip()
 
 
 async def _location_for_key(store: Store, key: str) -> Location | None:

@@ -7,7 +7,10 @@
     ├── BadUserInput                 a value that can never be accepted
     ├── Conflict                     a value that clashes with existing data
     │   └── Contention               records kept changing under a write
-    └── RateLimited                  too many requests for one key
+    ├── RateLimited                  too many requests for one key
+    ├── QueryTooComplex              a query over one of the limits on its shape
+    ├── BadRequest                   an HTTP request that carries no operation
+    └── RequestTooLarge              a request body over the size limit
 
 Anything else that escapes a resolver is a bug: the client sees
 INTERNAL_SERVER_ERROR and a request id, and the log has the rest.
@@ -26,6 +29,14 @@ class GatewayError(Exception):
         super().__init__(message)
         self.message = message
         self.field = field
+
+    @property
+    def extensions(self) -> dict[str, object]:
+        """What a client sees beside the message: the code, and the facts."""
+        extensions: dict[str, object] = {"code": self.code}
+        if self.field is not None:
+            extensions["field"] = self.field
+        return extensions
 
 
 class Unauthenticated(GatewayError):
@@ -58,6 +69,32 @@ class RateLimited(GatewayError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+    @property
+    def extensions(self) -> dict[str, object]:
+        return {**super().extensions, "retryAfter": self.retry_after}
+
+
+class QueryTooComplex(GatewayError):
+    """`limit` names the limit: depth, aliases, tokens or cost."""
+
+    code = "QUERY_TOO_COMPLEX"
+
+    def __init__(self, message: str, *, limit: str) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+    @property
+    def extensions(self) -> dict[str, object]:
+        return {**super().extensions, "limit": self.limit}
+
+
+class BadRequest(GatewayError):
+    code = "BAD_REQUEST"
+
+
+class RequestTooLarge(GatewayError):
+    code = "REQUEST_TOO_LARGE"
 
 
 class CommandError(Exception):

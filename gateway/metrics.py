@@ -44,8 +44,8 @@ graphql_errors = Counter(
 )
 graphql_refused = Counter(
     f"{PREFIX}_graphql_refused_total",
-    "GraphQL requests refused before any operation ran (no key, or an "
-    "unknown one), by error code.",
+    "GraphQL requests refused before any operation ran (no key or an "
+    "unknown one, or over the key's rate limit), by error code.",
     ["code"],
 )
 

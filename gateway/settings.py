@@ -10,12 +10,16 @@ from __future__ import annotations
 import enum
 import functools
 
+import limits
 import phonenumbers
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 # An admin token shorter than this can be guessed or brute-forced.
 MIN_ADMIN_TOKEN_LENGTH = 24
+
+# Where rate limits can be counted: Redis, or this process's memory.
+RATE_LIMIT_STORAGE_SCHEMES = ("redis", "rediss", "redis+unix", "memory")
 
 
 class Environment(enum.StrEnum):
@@ -52,6 +56,38 @@ class Settings(BaseSettings):
     # The largest `first` a page may ask for.
     max_page_size: int = Field(default=100, ge=1, le=1000)
 
+    # What one request may ask for (README, "Security"). A body above this
+    # is refused before it is read to the end: 64 KiB holds a
+    # reassignContacts of its 1,000 ids (about 27 KB) with room to spare.
+    max_request_bytes: int = Field(default=65_536, ge=1024, le=10_485_760)
+    # GraphiQL's own introspection query, the largest document a client
+    # normally sends, is about 200 tokens. The slowest document to validate
+    # we could build within 1,000 tokens took about 40 ms (2,000 tokens of
+    # repeated fields took 0.6 s before the alias limit counted repeats).
+    max_query_tokens: int = Field(default=1000, ge=100, le=10_000)
+    # A contact, its user, that user's contacts and their selection is 9
+    # levels deep (contacts.edges.node.assignedUser.contacts.edges.node.
+    # outboundSelection.number); nothing useful goes deeper.
+    max_query_depth: int = Field(default=10, ge=2, le=50)
+    # Enough to fetch a screenful of contacts by id in one request.
+    max_query_aliases: int = Field(default=20, ge=0, le=1000)
+    # About how many values an answer may hold (`resolvers/query_cost.py`).
+    # A full page of 100 contacts with their selections and users costs
+    # about 1,300; pages nested inside pages multiply, and go over.
+    max_query_cost: int = Field(default=10_000, ge=100)
+
+    # Unset: on, except in production. GraphiQL needs introspection to help.
+    graphql_introspection: bool | None = None
+    graphiql: bool | None = None
+
+    # Requests per API key (and for the admin token), in the `limits`
+    # notation: a CRM paging through contacts, 100 at a time, while its
+    # users work, stays well under 10 a second.
+    rate_limit: str = "600/minute"
+    # Where requests are counted, so that every gateway sees the same
+    # counts. Unset: the broker's Redis when there is one, else memory.
+    rate_limit_storage_url: SecretStr | None = None
+
     log_level: str = "INFO"
     log_format: LogFormat = LogFormat.TEXT
 
@@ -75,6 +111,17 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a region phonenumbers knows")
         return region
 
+    @field_validator("rate_limit")
+    @classmethod
+    def _known_rate(cls, value: str) -> str:
+        try:
+            rates = limits.parse_many(value)
+        except ValueError:
+            rates = []
+        if len(rates) != 1 or rates[0].amount < 1:
+            raise ValueError(f"{value!r} is not one rate such as '600/minute'")
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _known_level(cls, value: str) -> str:
@@ -82,6 +129,16 @@ class Settings(BaseSettings):
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"{value!r} is not a logging level")
         return level
+
+    @model_validator(mode="after")
+    def _rate_limits_countable(self) -> Settings:
+        scheme = self.rate_limit_storage.partition("://")[0]
+        if scheme not in RATE_LIMIT_STORAGE_SCHEMES:
+            raise ValueError(
+                "RATE_LIMIT_STORAGE_URL must be a Redis URL (or memory://), and must"
+                " be set when CELERY_BROKER_URL is not Redis"
+            )
+        return self
 
     @model_validator(mode="after")
     def _safe_in_production(self) -> Settings:
@@ -105,6 +162,22 @@ class Settings(BaseSettings):
     @property
     def is_production(self) -> bool:
         return self.gateway_env is Environment.PRODUCTION
+
+    @property
+    def introspection_enabled(self) -> bool:
+        if self.graphql_introspection is None:
+            return not self.is_production
+        return self.graphql_introspection
+
+    @property
+    def graphiql_enabled(self) -> bool:
+        return not self.is_production if self.graphiql is None else self.graphiql
+
+    @property
+    def rate_limit_storage(self) -> str:
+        """The URL rate limits are counted at; `memory://` for this process."""
+        url = self.rate_limit_storage_url or self.celery_broker_url
+        return "memory://" if url is None else url.get_secret_value()
 
 
 @functools.cache

@@ -20,6 +20,8 @@ class Context:
     request_id: str
     principal: Principal | None
     users: DataLoader[str, User | None] = field(init=False)
+    # The operation's name once its document is parsed, for the metrics.
+    operation_name: str | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         # Made per request: a loader's cache must never outlive the request

@@ -1,18 +1,24 @@
 """Give every error a stable code, and hide the details of unexpected ones.
 
 Expected failures (a `GatewayError`) keep their message and carry their
-code, plus the offending argument as `field` when there is one. Anything
-else is a bug: the client sees INTERNAL_SERVER_ERROR and the request id,
-and the log gets the full error, once, under the same id.
+code, plus the facts the error holds (the offending argument as `field`,
+the limit a query went over as `limit`). Anything else is a bug: the
+client sees INTERNAL_SERVER_ERROR and the request id, and the log gets the
+full error, once, under the same id.
+
+The schema codes the errors of every result it returns (see
+`resolvers.schema`), rather than an extension doing it around the
+operation: an exception raised by an extension hook or a validation rule
+ends the operation early and skips the other extensions, yet must be
+masked all the same.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Sequence
 
 from graphql import GraphQLError, GraphQLSyntaxError
-from strawberry.extensions import SchemaExtension
 
 from gateway.errors import GatewayError
 
@@ -21,49 +27,25 @@ logger = logging.getLogger(__name__)
 INTERNAL_MESSAGE = "Internal server error."
 
 
-class ErrorCodes(SchemaExtension):
-    """Runs once per operation, never per field."""
-
-    def __init__(self) -> None:
-        # Errors of the validation step: the query itself is refused. Other
-        # errors raised before execution come from coercing the variables,
-        # that is from the caller's input.
-        self._refused_queries: set[int] = set()
-
-    def on_validate(self) -> Iterator[None]:
-        yield
-        errors = self.execution_context.pre_execution_errors or []
-        self._refused_queries = {id(error) for error in errors}
-
-    def on_operation(self) -> Iterator[None]:
-        yield
-
-        result = self.execution_context.result
-        if result is None or not result.errors:
-            return
-        request_id = _request_id(self.execution_context.context)
-        result.errors = [
-            _coded(error, request_id, id(error) in self._refused_queries)
-            for error in result.errors
-        ]
+def with_codes(
+    errors: Sequence[GraphQLError], request_id: str | None
+) -> list[GraphQLError]:
+    return [_coded(error, request_id) for error in errors]
 
 
-def _coded(
-    error: GraphQLError, request_id: str | None, refused_query: bool
-) -> GraphQLError:
+def _coded(error: GraphQLError, request_id: str | None) -> GraphQLError:
     original = error.original_error
 
     if isinstance(original, GatewayError):
-        extensions: dict[str, object] = {"code": original.code}
-        if original.field is not None:
-            extensions["field"] = original.field
-        return _with(error, error.message, extensions)
+        return _with(error, original.message, original.extensions)
 
     if isinstance(error, GraphQLSyntaxError):
         return _with(error, error.message, {"code": "GRAPHQL_PARSE_FAILED"})
 
     if error.path is None and (original is None or isinstance(original, GraphQLError)):
-        code = "GRAPHQL_VALIDATION_FAILED" if refused_query else "BAD_USER_INPUT"
+        code = (
+            "BAD_USER_INPUT" if _about_variables(error) else "GRAPHQL_VALIDATION_FAILED"
+        )
         return _with(error, error.message, {"code": code})
 
     logger.error(
@@ -79,6 +61,21 @@ def _coded(
     )
 
 
+def _about_variables(error: GraphQLError) -> bool:
+    """Whether an error raised before execution is about the variables the
+    caller sent, rather than the query the schema refuses.
+
+    Validation errors point into the document. Errors of coercing the
+    variables either name a variable, carry the coercion's own error, or
+    point nowhere, since the values came from outside the document.
+    """
+    return (
+        error.message.startswith("Variable '$")
+        or isinstance(error.original_error, GraphQLError)
+        or not error.nodes
+    )
+
+
 def _with(
     error: GraphQLError, message: str, extensions: dict[str, object]
 ) -> GraphQLError:
@@ -91,7 +88,3 @@ def _with(
         original_error=None,
         extensions=extensions,
     )
-
-
-def _request_id(context: object) -> str | None:
-    return getattr(context, "request_id", None)

@@ -1,15 +1,16 @@
-"""Count and time every GraphQL operation, and the errors it answered with.
+"""Time every GraphQL operation, and count the errors it answered with.
 
-Runs once per operation, never per field. It must be listed before
-`ErrorCodes`: extensions are left in reverse order, so by the time this one
-reads the errors they carry their final codes.
+The schema records each operation once its errors carry their final codes
+(see `resolvers.schema`). Only the operation's name comes from an
+extension, which notes it on the request's context once the document is
+parsed; an operation that fails before that counts as `anonymous`.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
+from graphql import GraphQLError
 from strawberry.extensions import SchemaExtension
 
 from gateway import metrics
@@ -17,23 +18,21 @@ from gateway import metrics
 UNKNOWN_CODE = "UNKNOWN"
 
 
-class OperationMetrics(SchemaExtension):
-    def on_operation(self) -> Iterator[None]:
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            elapsed = time.perf_counter() - started
-            operation = metrics.operation_names.label(
-                self.execution_context.operation_name
-            )
-            metrics.graphql_operation_seconds.labels(operation).observe(elapsed)
-            self._count_errors(operation)
+class OperationName(SchemaExtension):
+    """Runs once per operation, never per field."""
 
-    def _count_errors(self, operation: str) -> None:
-        result = self.execution_context.result
-        if result is None or not result.errors:
-            return
-        for error in result.errors:
-            code = (error.extensions or {}).get("code", UNKNOWN_CODE)
-            metrics.graphql_errors.labels(operation, code).inc()
+    def on_operation(self) -> Iterator[None]:
+        yield
+        context = self.execution_context.context
+        if hasattr(context, "operation_name"):
+            context.operation_name = self.execution_context.operation_name
+
+
+def record_operation(
+    context: object, seconds: float, errors: Sequence[GraphQLError] | None
+) -> None:
+    operation = metrics.operation_names.label(getattr(context, "operation_name", None))
+    metrics.graphql_operation_seconds.labels(operation).observe(seconds)
+    for error in errors or ():
+        code = (error.extensions or {}).get("code", UNKNOWN_CODE)
+        metrics.graphql_errors.labels(operation, code).inc()

@@ -58,7 +58,8 @@ class Api:
         await self.http.aclose()
 
 
-async def open_api(settings: Settings, store: Store) -> Api:
-    app = create_app(settings, store=store)
+async def open_api(settings: Settings, store: Store, **app_options: Any) -> Api:
+    """`app_options` go to `create_app`, after the store."""
+    app = create_app(settings, store=store, **app_options)
     await store.prepare()
     return Api(app)

@@ -1,16 +1,22 @@
-"""`outbound-gateway serve` in a process of its own, as an operator runs it."""
+"""The gateway served for tests: `outbound-gateway serve` in a process of
+its own, as an operator runs it, or an app on uvicorn in the test's loop."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import subprocess
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
+import uvicorn
+from starlette.types import ASGIApp
 
 from gateway.settings import Settings
-from tests.support.workers import cli_path, free_port, wait_for
+from tests.support.workers import WAIT_SECONDS, cli_path, free_port, wait_for
 
 HOST = "127.0.0.1"
 
@@ -76,3 +82,25 @@ class Gateway:
             return httpx.get(f"{self.url}/healthz").status_code == 200
         except httpx.TransportError:
             return False
+
+
+@asynccontextmanager
+async def running_server(app: ASGIApp) -> AsyncIterator[str]:
+    """Serve `app` on uvicorn in this event loop; yields its base URL."""
+    port = free_port()
+    config = uvicorn.Config(app, host=HOST, port=port, log_config=None)
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+
+    waited = 0.0
+    while not server.started:
+        if serving.done() or waited > WAIT_SECONDS:
+            raise RuntimeError(f"uvicorn did not start on port {port}")
+        await asyncio.sleep(0.01)
+        waited += 0.01
+
+    try:
+        yield f"http://{HOST}:{port}"
+    finally:
+        server.should_exit = True
+        await serving

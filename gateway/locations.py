@@ -52,6 +52,22 @@ async def rotate_api_key(runtime: Runtime, location: Location) -> str:
     return api_key
 
 
+async def issue_api_key(runtime: Runtime, location_id: str) -> str:
+    """A new key for a location, given by the admin (after a revocation, say);
+    any key the location had stops working at once."""
+    api_key = new_api_key()
+    if not await runtime.store.locations.set_key_hash(
+        location_id, hash_api_key(api_key)
+    ):
+        raise NotFound(f"No location has id {location_id!r}.", field="locationId")
+    logger.info(
+        "API key of location %s issued by the admin.",
+        location_id,
+        extra={"location_id": location_id},
+    )
+    return api_key
+
+
 async def revoke_api_key(runtime: Runtime, location_id: str) -> None:
     if not await runtime.store.locations.set_key_hash(location_id, None):
         raise NotFound(f"No location has id {location_id!r}.", field="locationId")

@@ -1,4 +1,5 @@
-"""`rotateApiKey` must be the only field of its mutation.
+"""`rotateApiKey` and `issueApiKey` must each be the only field of their
+mutation.
 
 The old key stops working the moment the new one is made, and the new one
 is shown only in the answer. Were another field of the same mutation to
@@ -23,7 +24,7 @@ from graphql import (
     ValidationRule,
 )
 
-ROTATE_FIELD = "rotateApiKey"
+KEY_FIELDS = ("rotateApiKey", "issueApiKey")
 
 
 class KeyRotationAlone(ValidationRule):
@@ -33,14 +34,17 @@ class KeyRotationAlone(ValidationRule):
         if node.operation is not OperationType.MUTATION:
             return
         fields = _root_fields(node.selection_set, self._fragments())
-        if ROTATE_FIELD in fields and len(fields) > 1:
-            self.report_error(
-                GraphQLError(
-                    f"{ROTATE_FIELD} must be the only field of its mutation, so"
-                    " that no other field's error can lose the new key.",
-                    node,
+        if len(fields) < 2:
+            return
+        for key_field in KEY_FIELDS:
+            if key_field in fields:
+                self.report_error(
+                    GraphQLError(
+                        f"{key_field} must be the only field of its mutation, so"
+                        " that no other field's error can lose the new key.",
+                        node,
+                    )
                 )
-            )
 
     def _fragments(self) -> dict[str, FragmentDefinitionNode]:
         return {

@@ -51,6 +51,15 @@ class Mutation:
         await locations.revoke_api_key(context.runtime, location_id)
         return True
 
+    @strawberry.mutation(
+        description="Admin token only. A new key for a location, shown only here;"
+        " any key it had stops working."
+    )
+    async def issue_api_key(self, info: ContextInfo, location_id: strawberry.ID) -> str:
+        context = info.context
+        context.require_admin()
+        return await locations.issue_api_key(context.runtime, location_id)
+
     @strawberry.mutation
     async def add_phone_number(
         self,

@@ -10,8 +10,9 @@ length, known before running only as an upper bound:
   the request leaves unset counts as the largest page too;
 - a list inside a connection (`edges`) is as long as the connection's
   `first`;
-- any other list (a location's users, its pool of numbers) counts as the
-  largest page.
+- a list known to run longer than a page counts as its own bound (a
+  location's users: up to `MAX_USERS_LISTED`);
+- any other list (a location's pool of numbers) counts as the largest page.
 
 Nested pages therefore multiply: a page of users, each with a page of
 contacts, each with its selection history, is refused long before it would
@@ -46,9 +47,14 @@ from graphql import (
     get_nullable_type,
 )
 
+from gateway.store.users import MAX_USERS_LISTED
 from resolvers.fragments import fragments_in_dependency_order
 
 PAGE_ARGUMENT = "first"
+
+# Lists without `first` that can hold more items than a page, by the type
+# and field that return them.
+LONG_LISTS = {("Query", "users"): MAX_USERS_LISTED}
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +137,9 @@ class _CostMeasure:
         page = self._page_size(node, definition)
         is_list = isinstance(get_nullable_type(definition.type), GraphQLList)
 
+        long_list = LONG_LISTS.get((parent_type.name, node.name.value))
+        if is_list and long_list is not None:
+            page = long_list
         if is_list and page is not None:
             return _Cost(fixed=1 + page * inside.for_items(self._max_page_size))
         if is_list:

@@ -9,6 +9,7 @@ from tests.support.tenants import new_tenant, snapshot
 LOCATION = "{ location { id } }"
 ROTATE = "mutation { rotateApiKey }"
 REVOKE = "mutation($id: ID!) { revokeApiKey(locationId: $id) }"
+ISSUE = "mutation($id: ID!) { issueApiKey(locationId: $id) }"
 
 
 async def test_rotating_gives_a_new_key_and_the_old_one_stops_at_once(
@@ -132,3 +133,33 @@ async def test_rotating_twice_in_one_mutation_is_refused(api: Api) -> None:
 
     assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
     assert (await api.call(tenant.key, LOCATION))["location"]["id"] == tenant.id
+
+
+async def test_the_admin_issues_a_new_key_after_a_revocation(api: Api) -> None:
+    tenant = await new_tenant(api)
+    await api.call(ADMIN_TOKEN, REVOKE, id=tenant.id)
+
+    issued = (await api.call(ADMIN_TOKEN, ISSUE, id=tenant.id))["issueApiKey"]
+
+    assert issued.startswith("obg_")
+    assert (await api.call(issued, LOCATION))["location"]["id"] == tenant.id
+    assert (await api.post(tenant.key, LOCATION)).status_code == 401
+
+
+async def test_only_the_admin_issues_keys(api: Api) -> None:
+    tenant = await new_tenant(api)
+    before = await snapshot(api)
+
+    error = await api.fail(tenant.key, ISSUE, id=tenant.id)
+
+    assert error["extensions"]["code"] == "FORBIDDEN"
+    assert await snapshot(api) == before
+
+
+async def test_issuing_for_an_unknown_location_is_not_found(api: Api) -> None:
+    before = await snapshot(api)
+
+    error = await api.fail(ADMIN_TOKEN, ISSUE, id="000000000000000000000000")
+
+    assert error["extensions"] == {"code": "NOT_FOUND", "field": "locationId"}
+    assert await snapshot(api) == before

@@ -132,16 +132,25 @@ async def test_the_cost_reads_first_from_the_variables(
 ) -> None:
     document = """
     query($outer: Int, $inner: Int) {
-      users { contacts(first: $outer) { edges { node {
+      contacts(first: $outer) { edges { node {
         assignedUser { contacts(first: $inner) { edges { node { id } } } }
-      } } } }
+      } } }
     }
     """
 
     small = await api.post(tenant.key, document, outer=3, inner=3)
     assert "errors" not in small.json()
 
-    assert await _refused(api, tenant.key, document, outer=50, inner=50) == "cost"
+    assert await _refused(api, tenant.key, document, outer=100, inner=100) == "cost"
+
+
+async def test_the_users_list_counts_as_long_as_it_can_be(
+    api: Api, tenant: Tenant
+) -> None:
+    # Twenty contacts for each of up to 1,000 users, not each of 100.
+    document = "{ users { contacts(first: 20) { edges { node { id } } } } }"
+
+    assert await _refused(api, tenant.key, document) == "cost"
 
 
 async def test_a_full_page_of_contacts_with_their_selections_is_within_the_cost(

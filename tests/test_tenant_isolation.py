@@ -72,7 +72,7 @@ CALLS: dict[tuple[str, str], tuple[dict[str, Any], str]] = {
 }
 
 # Fields whose id names a location, which only the admin token may use.
-ADMIN_ONLY = {("Mutation", "revokeApiKey")}
+ADMIN_ONLY = {("Mutation", "revokeApiKey"), ("Mutation", "issueApiKey")}
 
 
 def _takes_an_id(arg_type: Any) -> bool:

@@ -33,8 +33,6 @@ def create_celery_app(settings: Settings) -> Celery:
         worker_prefetch_multiplier=1,
         broker_transport_options=_redis_transport_options(settings),
         broker_connection_retry_on_startup=True,
-        # Logging is configured once by the worker command, not by Celery.
-        worker_hijack_root_logger=False,
     )
     app.conf.include = ["tasks.recompute"]
     return app

@@ -264,9 +264,6 @@ class JobStore:
         )
         return [_job(doc) for doc in await cursor.to_list(SWEEP_BATCH)]
 
-    async def count_unfinished(self) -> int:
-        return int(await self._jobs.count_documents({"status": {"$in": _UNFINISHED}}))
-
     async def count_unfinished_by_status(self) -> dict[JobStatus, int]:
         """How many jobs are QUEUED and RUNNING: the outbox's depth."""
         cursor = self._jobs.aggregate(

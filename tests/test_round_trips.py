@@ -1,0 +1,100 @@
+"""A page of contacts costs the same round trips to MongoDB whatever its size:
+the caller's location (with its pool), the page, the count, the users."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+
+from gateway.settings import Settings
+from gateway.store import Store
+from tests.support.api import Api, open_api
+from tests.support.round_trips import CountingDatabase, RoundTrips
+from tests.support.stores import close_test_store, open_test_store
+from tests.support.tenants import (
+    Tenant,
+    add_numbers,
+    create_contact,
+    create_user,
+    new_tenant,
+)
+
+FRONT = "+12025550143"
+RIVERA = "+14155550100"
+
+PAGE = """
+query($first: Int!) {
+  contacts(first: $first) {
+    totalCount
+    edges {
+      cursor
+      node {
+        id name outboundNumber
+        outboundSelection { number reason explanation }
+        assignedUser { id name inboundNumber }
+      }
+    }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+# What one page reads, whatever its size.
+PAGE_READS = {
+    ("locations", "find_one"): 1,
+    ("contacts", "find"): 1,
+    ("contacts", "count_documents"): 1,
+    ("users", "find"): 1,
+}
+
+
+@pytest.fixture
+def tally() -> RoundTrips:
+    return RoundTrips()
+
+
+@pytest.fixture
+async def counted_api(settings: Settings, tally: RoundTrips) -> AsyncIterator[Api]:
+    raw = open_test_store()
+    store = Store(CountingDatabase(raw.database, tally))
+    api = await open_api(settings, store)
+    yield api
+    await api.drain()
+    await api.close()
+    await close_test_store(raw)
+
+
+@pytest.fixture
+async def tenant(counted_api: Api) -> Tenant:
+    """A location with 100 contacts: most assigned, among three users."""
+    api = counted_api
+    tenant = await new_tenant(api)
+    await add_numbers(api, tenant, FRONT, RIVERA)
+    await api.call(
+        tenant.key,
+        f'mutation {{ setDefaultOutboundNumber(number: "{FRONT}") {{ id }} }}',
+    )
+    users = [
+        await create_user(api, tenant, "Ana Rivera", RIVERA),
+        await create_user(api, tenant, "Ben Okafor"),
+        await create_user(api, tenant, "Cleo Ito"),
+    ]
+    for i in range(100):
+        user = None if i % 4 == 3 else users[i % 4]
+        await create_contact(api, tenant, f"Contact {i}", f"+1617555{i:04d}", user)
+    await api.drain()
+    return tenant
+
+
+async def test_a_page_costs_the_same_round_trips_whatever_its_size(
+    counted_api: Api, tenant: Tenant, tally: RoundTrips
+) -> None:
+    reads = {}
+    for size in (1, 10, 100):
+        tally.reset()
+        data = await counted_api.call(tenant.key, PAGE, first=size)
+        assert len(data["contacts"]["edges"]) == size
+        reads[size] = dict(tally.calls)
+
+    assert reads[1] == reads[10] == reads[100] == PAGE_READS

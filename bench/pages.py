@@ -1,0 +1,161 @@
+"""A page of contacts through GraphQL and through the plain endpoint, side by
+side: requests per second and latency under concurrent clients, and the
+round trips a page costs at each size."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import statistics
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from starlette.applications import Starlette
+
+from bench.asgi import Response, call
+from bench.checks import require
+from bench.plain import plain_app
+from bench.seed import SeededLocation
+from gateway.app import create_app
+from gateway.settings import Settings
+from gateway.store import Store
+from tests.support.round_trips import CommandCounter
+
+PAGE_QUERY = """
+query Page($first: Int!) {
+  contacts(first: $first) {
+    totalCount
+    edges { cursor node { id name phone outboundNumber assignedUser { id name } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}
+"""
+
+PAGE_SIZE = 100
+CLIENTS = 8
+
+Endpoint = Callable[[], Awaitable[Response]]
+
+
+@dataclass(frozen=True, slots=True)
+class EndpointFigures:
+    name: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+
+
+def settings(max_page_size: int = PAGE_SIZE) -> Settings:
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        gateway_env="development",
+        mongodb_uri=None,
+        celery_broker_url=None,
+        gateway_admin_token="bench-admin-token-0123456789abcdef",
+        max_page_size=max_page_size,
+    )
+
+
+def graphql_endpoint(app: Starlette, api_key: str, first: int) -> Endpoint:
+    body = json.dumps({"query": PAGE_QUERY, "variables": {"first": first}}).encode()
+    headers = {"authorization": f"Bearer {api_key}", "content-type": "application/json"}
+
+    async def request() -> Response:
+        return await call(app, "POST", "/graphql", body=body, headers=headers)
+
+    return request
+
+
+def plain_endpoint(app: Starlette, path: str, api_key: str, first: int) -> Endpoint:
+    headers = {"authorization": f"Bearer {api_key}"}
+
+    async def request() -> Response:
+        return await call(app, "GET", path, query=f"first={first}", headers=headers)
+
+    return request
+
+
+async def compare_endpoints(
+    store: Store, seeded: SeededLocation, rounds: int, requests_per_client: int
+) -> list[EndpointFigures]:
+    """GraphQL, the plain endpoint and the reads alone, in alternating rounds
+    of `CLIENTS` concurrent clients, so that the machine's noise falls on all
+    three alike."""
+    graphql = create_app(settings(), store=store)
+    plain = plain_app(store)
+    endpoints = {
+        "GraphQL": graphql_endpoint(graphql, seeded.api_key, PAGE_SIZE),
+        "plain": plain_endpoint(plain, "/contacts", seeded.api_key, PAGE_SIZE),
+        "reads only": plain_endpoint(plain, "/reads-only", seeded.api_key, PAGE_SIZE),
+    }
+    await _check_same_answer(endpoints["GraphQL"], endpoints["plain"])
+
+    rates: dict[str, list[float]] = {name: [] for name in endpoints}
+    latencies: dict[str, list[float]] = {name: [] for name in endpoints}
+    for endpoint in endpoints.values():
+        await _round(endpoint, CLIENTS, 2)  # warm up
+    for _ in range(rounds):
+        for name, endpoint in endpoints.items():
+            rate, times = await _round(endpoint, CLIENTS, requests_per_client)
+            rates[name].append(rate)
+            latencies[name].extend(times)
+
+    return [
+        EndpointFigures(
+            name=name,
+            requests_per_second=statistics.median(rates[name]),
+            p50_ms=_percentile(latencies[name], 50) * 1000,
+            p99_ms=_percentile(latencies[name], 99) * 1000,
+        )
+        for name in endpoints
+    ]
+
+
+async def round_trips_per_page(
+    store: Store, seeded: SeededLocation, counter: CommandCounter, sizes: Sequence[int]
+) -> dict[int, int]:
+    """Commands the driver sends for one GraphQL page of each size."""
+    app = create_app(settings(max_page_size=max(sizes)), store=store)
+    counts = {}
+    for size in sizes:
+        request = graphql_endpoint(app, seeded.api_key, size)
+        await request()  # the first request also opens connections
+        counter.reset()
+        response = await request()
+        edges = json.loads(response.body)["data"]["contacts"]["edges"]
+        require(len(edges) == size, f"asked for {size} contacts, got {len(edges)}")
+        counts[size] = counter.total
+    return counts
+
+
+async def _check_same_answer(graphql: Endpoint, plain: Endpoint) -> None:
+    from_graphql = json.loads((await graphql()).body)
+    from_plain = json.loads((await plain()).body)
+    require(from_graphql == from_plain, "GraphQL and the plain endpoint differ")
+
+
+async def _round(
+    endpoint: Endpoint, clients: int, requests_per_client: int
+) -> tuple[float, list[float]]:
+    times: list[float] = []
+
+    async def client() -> None:
+        for _ in range(requests_per_client):
+            start = time.perf_counter()
+            response = await endpoint()
+            times.append(time.perf_counter() - start)
+            require(
+                response.status == 200, f"HTTP {response.status}: {response.body!r}"
+            )
+
+    start = time.perf_counter()
+    await asyncio.gather(*(client() for _ in range(clients)))
+    elapsed = time.perf_counter() - start
+    return clients * requests_per_client / elapsed, times
+
+
+def _percentile(values: list[float], percent: int) -> float:
+    ordered = sorted(values)
+    index = min(len(ordered) - 1, round(percent / 100 * (len(ordered) - 1)))
+    return ordered[index]

@@ -9,6 +9,7 @@ from graphql import GraphQLError
 
 from resolvers.errors import ErrorCodes
 from resolvers.mutations import Mutation
+from resolvers.operation_cache import OperationCache
 from resolvers.queries import Query
 
 
@@ -22,4 +23,10 @@ class GatewaySchema(strawberry.Schema):
 
 
 def build_schema() -> strawberry.Schema:
-    return GatewaySchema(query=Query, mutation=Mutation, extensions=[ErrorCodes])
+    # Every extension here runs once per operation, none once per field: a
+    # hook on every field would cost about as much as the fields themselves.
+    return GatewaySchema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[ErrorCodes, OperationCache],
+    )

@@ -17,6 +17,7 @@ from resolvers.types import (
     PhoneNumberType,
     RecomputeJobType,
     UserType,
+    contact_type,
 )
 
 ContextInfo = Info[Context, None]
@@ -161,7 +162,7 @@ class Mutation:
             assigned_user_id,
             context.cause("createContact"),
         )
-        return ContactType.from_record(contact)
+        return await contact_type(context, contact)
 
     @strawberry.mutation(description="Null unassigns the contact.")
     async def assign_contact(
@@ -178,7 +179,7 @@ class Mutation:
             user_id,
             context.cause("assignContact"),
         )
-        return ContactType.from_record(contact)
+        return await contact_type(context, contact)
 
     @strawberry.mutation(description="How many of the contacts changed hands.")
     async def reassign_contacts(
@@ -210,7 +211,7 @@ class Mutation:
             from_number,
             context.cause("recordOutboundMessage"),
         )
-        return ContactType.from_record(contact)
+        return await contact_type(context, contact)
 
     @strawberry.mutation(
         description="Recompute every cached selection of the location."

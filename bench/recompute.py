@@ -134,6 +134,6 @@ async def _first_contact_ids(store: Store, location_id: str, count: int) -> list
     first = await anext(bounds)
     await bounds.aclose()
     states = await store.contacts.chunk_states(
-        location_id, None, first.first_id, first.last_id
+        location_id, None, first.first_id, first.last_id, first.count
     )
     return [state.id for state in states]

@@ -3,14 +3,17 @@ the caller's location (with its pool), the page, the count, the users."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from pymongo import monitoring
 
 from gateway.settings import Settings
-from gateway.store import Store
+from gateway.store import Store, connect
 from tests.support.api import Api, open_api
-from tests.support.round_trips import CountingDatabase, RoundTrips
+from tests.support.mongo_wire import MongoWireServer
+from tests.support.round_trips import CommandCounter, CountingDatabase, RoundTrips
+from tests.support.settings import make_settings
 from tests.support.stores import close_test_store, open_test_store
 from tests.support.tenants import (
     Tenant,
@@ -98,3 +101,54 @@ async def test_a_page_costs_the_same_round_trips_whatever_its_size(
         reads[size] = dict(tally.calls)
 
     assert reads[1] == reads[10] == reads[100] == PAGE_READS
+
+
+@pytest.fixture
+def wire_counter() -> Iterator[tuple[str, CommandCounter]]:
+    """The wire stand-in, and a count of the commands the driver sends it."""
+    with MongoWireServer() as server:
+        counter = CommandCounter(server.port)
+        monitoring.register(counter)
+        yield server.uri, counter
+
+
+@pytest.fixture
+async def wire_api(wire_counter: tuple[str, CommandCounter]) -> AsyncIterator[Api]:
+    store = connect(wire_counter[0], "round_trips")
+    api = await open_api(make_settings(max_page_size=500), store)
+    yield api
+    await api.close()
+    store.close()
+
+
+async def test_the_driver_reads_a_large_page_in_one_batch_per_read(
+    wire_api: Api, wire_counter: tuple[str, CommandCounter]
+) -> None:
+    """A server sends 101 documents in a cursor's first batch unless asked
+    for more: a page of 500 contacts assigned to 102 users is where a
+    forgotten batch size would show, as getMore commands."""
+    _, counter = wire_counter
+    tenant = await new_tenant(wire_api)
+    users = [await create_user(wire_api, tenant, f"User {i}") for i in range(102)]
+    for i in range(500):
+        await create_contact(
+            wire_api, tenant, f"Contact {i}", f"+1617555{i:04d}", users[i % 102]
+        )
+
+    sent = {}
+    for size in (1, 100, 500):
+        counter.reset()
+        await wire_api.call(tenant.key, PAGE, first=size)
+        sent[size] = dict(counter.commands)
+
+    assert (
+        sent[1]
+        == sent[100]
+        == sent[500]
+        == {
+            "find locations": 1,
+            "find contacts": 1,
+            "aggregate contacts": 1,  # count_documents
+            "find users": 1,
+        }
+    )

@@ -125,7 +125,7 @@ class ContactStore:
         cursor = self._contacts.find(
             {"_id": {"$in": oids}, "locationId": ObjectId(location_id)},
             CONTACT_PROJECTION,
-        )
+        ).batch_size(len(oids))
         return [contact_record(doc) for doc in await cursor.to_list(len(oids))]
 
     async def get_states(
@@ -137,7 +137,7 @@ class ContactStore:
         cursor = self._contacts.find(
             {"_id": {"$in": oids}, "locationId": ObjectId(location_id)},
             _STATE_PROJECTION,
-        )
+        ).batch_size(len(oids))
         return [_state(doc) for doc in await cursor.to_list(len(oids))]
 
     async def page(
@@ -153,7 +153,10 @@ class ContactStore:
         if after_id is not None:
             query["_id"] = {"$gt": ObjectId(after_id)}
         cursor = (
-            self._contacts.find(query, CONTACT_PROJECTION).sort("_id", 1).limit(limit)
+            self._contacts.find(query, CONTACT_PROJECTION)
+            .sort("_id", 1)
+            .limit(limit)
+            .batch_size(limit)
         )
         return [contact_record(doc) for doc in await cursor.to_list(limit)]
 
@@ -188,12 +191,14 @@ class ContactStore:
     ) -> AsyncIterator[ChunkBounds]:
         """Split the contacts in scope into `_id` ranges of `chunk_size`.
 
-        Only ids cross the wire, one cursor batch at a time, so memory stays
+        Only ids cross the wire, one chunk's worth per batch, so memory stays
         flat however many contacts the location has.
         """
-        cursor = self._contacts.find(
-            _scope_query(location_id, user_id), {"_id": 1}
-        ).sort("_id", 1)
+        cursor = (
+            self._contacts.find(_scope_query(location_id, user_id), {"_id": 1})
+            .sort("_id", 1)
+            .batch_size(chunk_size)
+        )
         first: ObjectId | None = None
         last: ObjectId | None = None
         count = 0
@@ -209,11 +214,21 @@ class ContactStore:
             yield ChunkBounds(str(first), str(last), count)
 
     async def chunk_states(
-        self, location_id: str, user_id: str | None, first_id: str, last_id: str
+        self,
+        location_id: str,
+        user_id: str | None,
+        first_id: str,
+        last_id: str,
+        count: int,
     ) -> list[ContactState]:
+        """The contacts in scope with `_id` from `first_id` to `last_id`.
+
+        `count` is how many the range held when it was planned: they arrive
+        in one batch (any added since, in another).
+        """
         query = _scope_query(location_id, user_id)
         query["_id"] = {"$gte": ObjectId(first_id), "$lte": ObjectId(last_id)}
-        cursor = self._contacts.find(query, _STATE_PROJECTION)
+        cursor = self._contacts.find(query, _STATE_PROJECTION).batch_size(count)
         return [_state(doc) async for doc in cursor]
 
     async def write_selections(

@@ -1,5 +1,7 @@
-"""A page of contacts costs the same round trips to MongoDB whatever its size:
-the caller's location (with its pool), the page, the count, the users."""
+"""Round trips to MongoDB. A page of contacts costs the same whatever its
+size: the caller's location (with its pool), the page, the count, the
+users. A recompute writes a chunk in a handful of updates, however varied
+its contacts."""
 
 from __future__ import annotations
 
@@ -42,6 +44,9 @@ query($first: Int!) {
   }
 }
 """
+
+SET_DEFAULT = "mutation($n: String) { setDefaultOutboundNumber(number: $n) { id } }"
+RECORD = "mutation($c: ID!, $n: String!) { recordOutboundMessage(contactId: $c, fromNumber: $n) { id } }"
 
 # What one page reads, whatever its size.
 PAGE_READS = {
@@ -101,6 +106,35 @@ async def test_a_page_costs_the_same_round_trips_whatever_its_size(
         reads[size] = dict(tally.calls)
 
     assert reads[1] == reads[10] == reads[100] == PAGE_READS
+
+
+async def test_a_recompute_writes_a_chunk_in_two_updates_however_varied(
+    counted_api: Api, tally: RoundTrips
+) -> None:
+    """After the default number changes, every contact's selection is
+    stamped with the new revision, and those on the default move to the new
+    one: two kinds of write, whatever users and numbers the contacts have."""
+    api = counted_api
+    tenant = await new_tenant(api)
+    inbound = [f"+1415555{i:04d}" for i in range(12)]
+    await add_numbers(api, tenant, FRONT, RIVERA, *inbound)
+    await api.call(tenant.key, SET_DEFAULT, n=FRONT)
+    users = [
+        await create_user(api, tenant, f"User {i}", n) for i, n in enumerate(inbound)
+    ]
+    users += [await create_user(api, tenant, f"Plain {i}") for i in range(3)]
+    for i in range(60):
+        user = None if i % 4 == 0 else users[i % len(users)]
+        contact = await create_contact(api, tenant, f"C{i}", f"+1617555{i:04d}", user)
+        if i % 3 == 0:
+            await api.call(tenant.key, RECORD, c=contact, n=inbound[i % 12])
+    await api.drain()
+
+    tally.reset()
+    await api.call(tenant.key, SET_DEFAULT, n=RIVERA)
+    await api.drain()
+
+    assert tally.calls[("contacts", "update_many")] == 2
 
 
 @pytest.fixture

@@ -44,6 +44,16 @@ class EndpointFigures:
     requests_per_second: float
     p50_ms: float
     p99_ms: float
+    # CPU of this process per request: the gateway's own cost, with the
+    # database's work in its own process.
+    cpu_ms: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Round:
+    requests_per_second: float
+    cpu_ms: float
+    latencies: list[float]
 
 
 def settings(max_page_size: int = PAGE_SIZE) -> Settings:
@@ -91,25 +101,25 @@ async def compare_endpoints(
     }
     await _check_same_answer(endpoints["GraphQL"], endpoints["plain"])
 
-    rates: dict[str, list[float]] = {name: [] for name in endpoints}
-    latencies: dict[str, list[float]] = {name: [] for name in endpoints}
+    measured: dict[str, list[_Round]] = {name: [] for name in endpoints}
     for endpoint in endpoints.values():
         await _round(endpoint, CLIENTS, 2)  # warm up
     for _ in range(rounds):
         for name, endpoint in endpoints.items():
-            rate, times = await _round(endpoint, CLIENTS, requests_per_client)
-            rates[name].append(rate)
-            latencies[name].extend(times)
+            measured[name].append(await _round(endpoint, CLIENTS, requests_per_client))
 
-    return [
-        EndpointFigures(
-            name=name,
-            requests_per_second=statistics.median(rates[name]),
-            p50_ms=_percentile(latencies[name], 50) * 1000,
-            p99_ms=_percentile(latencies[name], 99) * 1000,
-        )
-        for name in endpoints
-    ]
+    return [_figures(name, measured[name]) for name in endpoints]
+
+
+def _figures(name: str, rounds: list[_Round]) -> EndpointFigures:
+    latencies = [latency for r in rounds for latency in r.latencies]
+    return EndpointFigures(
+        name=name,
+        requests_per_second=statistics.median(r.requests_per_second for r in rounds),
+        p50_ms=_percentile(latencies, 50) * 1000,
+        p99_ms=_percentile(latencies, 99) * 1000,
+        cpu_ms=statistics.median(r.cpu_ms for r in rounds),
+    )
 
 
 async def round_trips_per_page(
@@ -135,9 +145,7 @@ async def _check_same_answer(graphql: Endpoint, plain: Endpoint) -> None:
     require(from_graphql == from_plain, "GraphQL and the plain endpoint differ")
 
 
-async def _round(
-    endpoint: Endpoint, clients: int, requests_per_client: int
-) -> tuple[float, list[float]]:
+async def _round(endpoint: Endpoint, clients: int, requests_per_client: int) -> _Round:
     times: list[float] = []
 
     async def client() -> None:
@@ -149,10 +157,12 @@ async def _round(
                 response.status == 200, f"HTTP {response.status}: {response.body!r}"
             )
 
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     await asyncio.gather(*(client() for _ in range(clients)))
-    elapsed = time.perf_counter() - start
-    return clients * requests_per_client / elapsed, times
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+
+    requests = clients * requests_per_client
+    return _Round(requests / elapsed, cpu / requests * 1000, times)
 
 
 def _percentile(values: list[float], percent: int) -> float:

@@ -6,8 +6,9 @@ out of the memory this process traces, as a real server's would. The
 gateway reaches it through the real Motor driver, so every round trip is a
 real one: encoded, sent over a socket, answered, decoded.
 
-`python -m bench.database` runs the server: it prints its URI and serves
-until its standard input closes.
+Two costs of mongomock a real server does not have are taken away there
+(bench/mongomock_speed.py). `python -m bench.database` runs the server: it
+prints its URI and serves until its standard input closes.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Self
 
 from pymongo import monitoring
 
-from bench import id_lookup
+from bench import mongomock_speed
 from tests.support.mongo_wire import MongoWireServer
 from tests.support.round_trips import CommandCounter
 
@@ -64,7 +65,7 @@ class BenchDatabase:
 
 
 def serve() -> None:
-    id_lookup.install()
+    mongomock_speed.install()
     with MongoWireServer() as server:
         print(server.uri, flush=True)
         sys.stdin.read()

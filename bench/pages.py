@@ -32,6 +32,7 @@ query Page($first: Int!) {
 }
 """
 
+# The page a frontend shows, and the concurrent clients it is held to.
 PAGE_SIZE = 100
 CLIENTS = 8
 

@@ -13,6 +13,7 @@ prints its URI and serves until its standard input closes.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from types import TracebackType
@@ -30,7 +31,7 @@ class BenchDatabase:
 
     def __init__(self) -> None:
         self.uri = ""
-        self.round_trips: CommandCounter | None = None
+        self._commands: CommandCounter | None = None
         self._process: subprocess.Popen[str] | None = None
 
     def __enter__(self) -> Self:
@@ -47,9 +48,22 @@ class BenchDatabase:
 
         # Registered before any client is made, so that every client sees it.
         port = int(self.uri.split(":")[2].split("/")[0])
-        self.round_trips = CommandCounter(port)
-        monitoring.register(self.round_trips)
+        self._commands = CommandCounter(port)
+        monitoring.register(self._commands)
         return self
+
+    def commands(self) -> CommandCounter:
+        """The count of commands the driver has sent to this database."""
+        assert self._commands is not None
+        return self._commands
+
+    def cpu_seconds(self) -> float:
+        """CPU the database process has used so far (read from Linux's /proc)."""
+        assert self._process is not None
+        with open(f"/proc/{self._process.pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        user, system = int(fields[11]), int(fields[12])
+        return (user + system) / os.sysconf("SC_CLK_TCK")
 
     def __exit__(
         self,

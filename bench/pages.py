@@ -15,6 +15,7 @@ from starlette.applications import Starlette
 
 from bench.asgi import Response, call
 from bench.checks import require
+from bench.clocks import Stopwatch
 from bench.plain import plain_app
 from bench.seed import SeededLocation
 from gateway.app import create_app
@@ -48,12 +49,14 @@ class EndpointFigures:
     # CPU of this process per request: the gateway's own cost, with the
     # database's work in its own process.
     cpu_ms: float
+    database_cpu_ms: float
 
 
 @dataclass(frozen=True, slots=True)
 class _Round:
     requests_per_second: float
     cpu_ms: float
+    database_cpu_ms: float
     latencies: list[float]
 
 
@@ -88,7 +91,11 @@ def plain_endpoint(app: Starlette, path: str, api_key: str, first: int) -> Endpo
 
 
 async def compare_endpoints(
-    store: Store, seeded: SeededLocation, rounds: int, requests_per_client: int
+    store: Store,
+    seeded: SeededLocation,
+    database_cpu: Callable[[], float],
+    rounds: int,
+    requests_per_client: int,
 ) -> list[EndpointFigures]:
     """GraphQL, the plain endpoint and the reads alone, in alternating rounds
     of `CLIENTS` concurrent clients, so that the machine's noise falls on all
@@ -104,10 +111,12 @@ async def compare_endpoints(
 
     measured: dict[str, list[_Round]] = {name: [] for name in endpoints}
     for endpoint in endpoints.values():
-        await _round(endpoint, CLIENTS, 2)  # warm up
+        await _round(endpoint, database_cpu, 2)  # warm up
     for _ in range(rounds):
         for name, endpoint in endpoints.items():
-            measured[name].append(await _round(endpoint, CLIENTS, requests_per_client))
+            measured[name].append(
+                await _round(endpoint, database_cpu, requests_per_client)
+            )
 
     return [_figures(name, measured[name]) for name in endpoints]
 
@@ -120,6 +129,7 @@ def _figures(name: str, rounds: list[_Round]) -> EndpointFigures:
         p50_ms=_percentile(latencies, 50) * 1000,
         p99_ms=_percentile(latencies, 99) * 1000,
         cpu_ms=statistics.median(r.cpu_ms for r in rounds),
+        database_cpu_ms=statistics.median(r.database_cpu_ms for r in rounds),
     )
 
 
@@ -146,7 +156,10 @@ async def _check_same_answer(graphql: Endpoint, plain: Endpoint) -> None:
     require(from_graphql == from_plain, "GraphQL and the plain endpoint differ")
 
 
-async def _round(endpoint: Endpoint, clients: int, requests_per_client: int) -> _Round:
+async def _round(
+    endpoint: Endpoint, database_cpu: Callable[[], float], requests_per_client: int
+) -> _Round:
+    """`CLIENTS` clients, each sending its requests one after the other."""
     times: list[float] = []
 
     async def client() -> None:
@@ -158,12 +171,17 @@ async def _round(endpoint: Endpoint, clients: int, requests_per_client: int) -> 
                 response.status == 200, f"HTTP {response.status}: {response.body!r}"
             )
 
-    start, cpu_start = time.perf_counter(), time.process_time()
-    await asyncio.gather(*(client() for _ in range(clients)))
-    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    stopwatch = Stopwatch(database_cpu)
+    await asyncio.gather(*(client() for _ in range(CLIENTS)))
+    elapsed = stopwatch.elapsed()
 
-    requests = clients * requests_per_client
-    return _Round(requests / elapsed, cpu / requests * 1000, times)
+    requests = CLIENTS * requests_per_client
+    return _Round(
+        requests_per_second=requests / elapsed.wall,
+        cpu_ms=elapsed.cpu / requests * 1000,
+        database_cpu_ms=elapsed.database_cpu / requests * 1000,
+        latencies=times,
+    )
 
 
 def _percentile(values: list[float], percent: int) -> float:

@@ -3,19 +3,19 @@ trips and peak traced memory, and the one-at-a-time baseline."""
 
 from __future__ import annotations
 
-import time
 import tracemalloc
 from dataclasses import dataclass
 
 from bson import ObjectId
 
 from bench.checks import require
+from bench.clocks import Stopwatch
+from bench.database import BenchDatabase
 from bench.naive import recompute_one_by_one
 from bench.seed import SeededLocation
 from gateway.recompute import run_job
 from gateway.records import Cause, JobKind
 from gateway.store import Store
-from tests.support.round_trips import CommandCounter
 
 CAUSE = Cause("bench")
 
@@ -27,6 +27,7 @@ class RecomputeFigures:
     # CPU of this process per contact: the gateway's own work, with the
     # database's in its own process.
     cpu_us_per_contact: float
+    database_cpu_us_per_contact: float
     round_trips_per_thousand: float
     peak_memory_bytes: int
 
@@ -36,6 +37,7 @@ class NaiveFigures:
     contacts: int
     contacts_per_second: float
     cpu_us_per_contact: float
+    database_cpu_us_per_contact: float
     round_trips_per_thousand: float
 
 
@@ -43,18 +45,19 @@ async def measure_recompute(
     store: Store,
     seeded: SeededLocation,
     contacts: int,
-    counter: CommandCounter,
+    database: BenchDatabase,
     chunk_size: int,
 ) -> RecomputeFigures:
     """Two full recomputes after a change of the default number: one timed
     and counted, one traced (tracing slows Python down, so never both)."""
     location_id = seeded.location.id
+    counter = database.commands()
 
     job_id = await _change_default_number(store, seeded)
     counter.reset()
-    start, cpu_start = time.perf_counter(), time.process_time()
+    stopwatch = Stopwatch(database.cpu_seconds)
     await run_job(store, job_id, chunk_size)
-    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    elapsed = stopwatch.elapsed()
     round_trips = counter.total
     await _check_all_written(store, location_id, job_id, contacts)
 
@@ -67,15 +70,16 @@ async def measure_recompute(
 
     return RecomputeFigures(
         contacts=contacts,
-        contacts_per_second=contacts / elapsed,
-        cpu_us_per_contact=cpu / contacts * 1e6,
+        contacts_per_second=contacts / elapsed.wall,
+        cpu_us_per_contact=elapsed.cpu / contacts * 1e6,
+        database_cpu_us_per_contact=elapsed.database_cpu / contacts * 1e6,
         round_trips_per_thousand=round_trips * 1000 / contacts,
         peak_memory_bytes=peak,
     )
 
 
 async def measure_naive(
-    store: Store, seeded: SeededLocation, sample: int, counter: CommandCounter
+    store: Store, seeded: SeededLocation, sample: int, database: BenchDatabase
 ) -> NaiveFigures:
     """The baseline over the first `sample` contacts of the location, after
     the same kind of change."""
@@ -83,16 +87,18 @@ async def measure_naive(
     location_id = seeded.location.id
     contact_ids = await _first_contact_ids(store, location_id, sample)
 
+    counter = database.commands()
     counter.reset()
-    start, cpu_start = time.perf_counter(), time.process_time()
+    stopwatch = Stopwatch(database.cpu_seconds)
     await recompute_one_by_one(store, location_id, contact_ids, CAUSE)
-    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu_start
+    elapsed = stopwatch.elapsed()
 
     count = len(contact_ids)
     return NaiveFigures(
         contacts=count,
-        contacts_per_second=count / elapsed,
-        cpu_us_per_contact=cpu / count * 1e6,
+        contacts_per_second=count / elapsed.wall,
+        cpu_us_per_contact=elapsed.cpu / count * 1e6,
+        database_cpu_us_per_contact=elapsed.database_cpu / count * 1e6,
         round_trips_per_thousand=counter.total * 1000 / count,
     )
 

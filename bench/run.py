@@ -72,14 +72,15 @@ class Figures:
 async def run_all(sizes: Sizes) -> Figures:
     figures = Figures(machine=machine.describe(), sizes=sizes)
     with BenchDatabase() as database:
-        counter = database.round_trips
-        assert counter is not None
-
         _progress("GraphQL and the plain endpoint, side by side")
         store = connect(database.uri, "pages")
         seeded = await seed_location(store, sizes.page_contacts)
         figures.endpoints = await compare_endpoints(
-            store, seeded, sizes.page_rounds, sizes.requests_per_client
+            store,
+            seeded,
+            database.cpu_seconds,
+            sizes.page_rounds,
+            sizes.requests_per_client,
         )
         store.close()
 
@@ -87,7 +88,7 @@ async def run_all(sizes: Sizes) -> Figures:
         store = connect(database.uri, "page_sizes")
         seeded = await seed_location(store, max(sizes.page_sizes) + 1, users=150)
         figures.round_trips_per_page = await round_trips_per_page(
-            store, seeded, counter, sizes.page_sizes
+            store, seeded, database.commands(), sizes.page_sizes
         )
         store.close()
 
@@ -97,13 +98,13 @@ async def run_all(sizes: Sizes) -> Figures:
             seeded = await seed_location(store, contacts)
             figures.recomputes.append(
                 await measure_recompute(
-                    store, seeded, contacts, counter, sizes.chunk_size
+                    store, seeded, contacts, database, sizes.chunk_size
                 )
             )
             if contacts == sizes.recompute_contacts[0]:
                 _progress(f"one at a time, {sizes.naive_contacts} contacts")
                 figures.naive = await measure_naive(
-                    store, seeded, sizes.naive_contacts, counter
+                    store, seeded, sizes.naive_contacts, database
                 )
             await _drop(store)
 

@@ -12,7 +12,7 @@ import pytest
 import strawberry.schema.schema
 from strawberry.extensions import SchemaExtension
 
-from resolvers.operation_cache import LONGEST_TEXT_CACHED
+from resolvers.operation_cache import LONGEST_TEXT_CACHED, ParsedOperations
 from resolvers.schema import build_schema
 from resolvers.types import ContactType
 from tests.support.api import Api
@@ -63,6 +63,20 @@ async def test_a_long_operation_is_not_kept(
         await api.call(tenant.key, query)
 
     assert len(validations) == 2
+
+
+def test_the_cache_keeps_the_latest_texts_within_its_budget() -> None:
+    operations = ParsedOperations(characters=100)
+    texts = [f"{{ contacts(first: {n}) {{ totalCount }} }}" for n in range(10, 20)]
+
+    first = operations.get(texts[0], {})
+    for text in texts[1:]:
+        operations.get(text, {})
+    latest = operations.get(texts[-1], {})
+
+    assert operations.characters <= 100
+    assert operations.get(texts[-1], {}) is latest
+    assert operations.get(texts[0], {}) is not first
 
 
 async def test_a_syntax_error_keeps_its_code_when_sent_again(

@@ -11,6 +11,7 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
+from pydantic import SecretStr
 from starlette.applications import Starlette
 
 from bench.asgi import Response, call
@@ -19,7 +20,7 @@ from bench.clocks import Stopwatch
 from bench.plain import plain_app
 from bench.seed import SeededLocation
 from gateway.app import create_app
-from gateway.settings import Settings
+from gateway.settings import Environment, Settings
 from gateway.store import Store
 from tests.support.round_trips import CommandCounter
 
@@ -63,10 +64,10 @@ class _Round:
 def settings(max_page_size: int = PAGE_SIZE) -> Settings:
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
-        gateway_env="development",
+        gateway_env=Environment.DEVELOPMENT,
         mongodb_uri=None,
         celery_broker_url=None,
-        gateway_admin_token="bench-admin-token-0123456789abcdef",
+        gateway_admin_token=SecretStr("bench-admin-token-0123456789abcdef"),
         max_page_size=max_page_size,
     )
 

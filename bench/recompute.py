@@ -143,9 +143,9 @@ async def _check_all_written(
 
 
 async def _first_contact_ids(store: Store, location_id: str, count: int) -> list[str]:
-    bounds = store.contacts.chunk_bounds(location_id, None, count)
-    first = await anext(bounds)
-    await bounds.aclose()
+    [first, *_] = [
+        b async for b in store.contacts.chunk_bounds(location_id, None, count)
+    ]
     states = await store.contacts.chunk_states(
         location_id, None, first.first_id, first.last_id, first.count
     )

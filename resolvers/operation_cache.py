@@ -11,7 +11,7 @@ reports the error as it reports any other.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +44,7 @@ class ParsedOperations:
         self._kept: OrderedDict[tuple[str, Any], ParsedOperation] = OrderedDict()
         self.characters = 0
 
-    def get(self, text: str, options: dict[str, Any]) -> ParsedOperation:
+    def get(self, text: str, options: Mapping[str, Any]) -> ParsedOperation:
         """The operation `text` parses to; GraphQLError if it does not."""
         key = (text, tuple(sorted(options.items())))
         found = self._kept.get(key)

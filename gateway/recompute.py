@@ -199,7 +199,7 @@ class ChunkRead:
 async def read_chunk(store: Store, job: RecomputeJob, chunk: Chunk) -> ChunkRead:
     location = await store.locations.get(job.location_id)
     states = await store.contacts.chunk_states(
-        job.location_id, job.user_id, chunk.first_id, chunk.last_id
+        job.location_id, job.user_id, chunk.first_id, chunk.last_id, chunk.count
     )
     return ChunkRead(job=job, chunk=chunk, location=location, states=states)
 

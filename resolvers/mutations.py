@@ -17,6 +17,7 @@ from resolvers.types import (
     PhoneNumberType,
     RecomputeJobType,
     UserType,
+    contact_type,
 )
 
 ContextInfo = Info[Context, None]
@@ -170,7 +171,7 @@ class Mutation:
             assigned_user_id,
             context.cause("createContact"),
         )
-        return ContactType.from_record(contact)
+        return await contact_type(context, contact)
 
     @strawberry.mutation(description="Null unassigns the contact.")
     async def assign_contact(
@@ -187,7 +188,7 @@ class Mutation:
             user_id,
             context.cause("assignContact"),
         )
-        return ContactType.from_record(contact)
+        return await contact_type(context, contact)
 
     @strawberry.mutation(description="How many of the contacts changed hands.")
     async def reassign_contacts(
@@ -219,7 +220,7 @@ class Mutation:
             from_number,
             context.cause("recordOutboundMessage"),
         )
-        return ContactType.from_record(contact)
+        return await contact_type(context, contact)
 
     @strawberry.mutation(
         description="Recompute every cached selection of the location."

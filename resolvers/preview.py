@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import strawberry
 from strawberry.types import Info
 
 from gateway import preview, records
 from gateway.errors import BadUserInput
 from resolvers.context import Context
-from resolvers.types import Channel, ContactType, OutboundSelectionType, SelectionReason
+from resolvers.types import (
+    Channel,
+    ContactType,
+    OutboundSelectionType,
+    SelectionReason,
+    contact_types,
+)
 
 
 @strawberry.input(name="DefaultNumberChange")
@@ -98,7 +106,10 @@ class SelectionImpactType:
     )
 
     @classmethod
-    def from_record(cls, impact: preview.SelectionImpact) -> SelectionImpactType:
+    def from_record(
+        cls, impact: preview.SelectionImpact, contacts: Sequence[ContactType]
+    ) -> SelectionImpactType:
+        """`contacts` are the examples' contacts, ready for GraphQL, in order."""
         return cls(
             contacts_considered=impact.contacts_considered,
             contacts_switching=impact.contacts_switching,
@@ -110,11 +121,11 @@ class SelectionImpactType:
             ],
             examples=[
                 SelectionImpactExample(
-                    contact=ContactType.from_record(example.contact),
+                    contact=contact,
                     before=OutboundSelectionType.from_record(example.before),
                     after=OutboundSelectionType.from_record(example.after),
                 )
-                for example in impact.examples
+                for example, contact in zip(impact.examples, contacts, strict=True)
             ],
             complete=impact.complete,
         )
@@ -139,4 +150,5 @@ async def preview_selection_change(
         examples=10 if examples is None else examples,
         channel=channel or records.Channel.SMS,
     )
-    return SelectionImpactType.from_record(impact)
+    contacts = await contact_types(context, [e.contact for e in impact.examples])
+    return SelectionImpactType.from_record(impact, contacts)

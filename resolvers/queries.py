@@ -19,6 +19,7 @@ from resolvers.types import (
     RecomputeJobType,
     UserType,
     contact_connection,
+    contact_type,
 )
 
 ContextInfo = Info[Context, None]
@@ -34,7 +35,7 @@ class Query:
     async def contact(self, info: ContextInfo, id: strawberry.ID) -> ContactType | None:
         context = info.context
         contact = await context.runtime.store.contacts.get(context.location.id, id)
-        return None if contact is None else ContactType.from_record(contact)
+        return None if contact is None else await contact_type(context, contact)
 
     @strawberry.field
     async def contacts(

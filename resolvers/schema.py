@@ -18,6 +18,7 @@ from resolvers.introspection import IntrospectionSwitch
 from resolvers.key_rotation import KeyRotationAlone
 from resolvers.metrics import OperationName, record_operation
 from resolvers.mutations import Mutation
+from resolvers.operation_cache import OperationCache
 from resolvers.queries import Query
 from resolvers.query_limits import QueryLimits
 
@@ -58,6 +59,8 @@ class GatewaySchema(strawberry.Schema):
 
 
 def build_schema() -> strawberry.Schema:
+    # Every extension here runs once per operation, none once per field: a
+    # hook on every field would cost about as much as the fields themselves.
     # The limits come first, so that a document over them is refused before
     # any other extension parses or validates it.
     return GatewaySchema(
@@ -68,5 +71,6 @@ def build_schema() -> strawberry.Schema:
             IntrospectionSwitch,
             functools.partial(AddValidationRules, [KeyRotationAlone]),
             OperationName,
+            OperationCache,
         ],
     )

@@ -1,13 +1,14 @@
 """The GraphQL object types, each built from one domain record.
 
-Plain fields are dataclass attributes, read without a coroutine; only the
-fields that need other documents (a contact's user, its selection) are
-resolvers, and those go through the request's DataLoaders.
+Plain fields are dataclass attributes, read without a coroutine. Fields
+that need other documents are resolvers that go through the request's
+DataLoaders; a contact's user is loaded before the contact is returned, so
+that a page of contacts costs one coroutine, not several per contact.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 
 import strawberry
@@ -132,30 +133,37 @@ class SelectionChangeType:
 
 @strawberry.type(name="Contact")
 class ContactType:
+    """A contact, and the user it is assigned to as this request loaded it.
+
+    The user is loaded before the contact is handed to GraphQL (a page's
+    users in one batch), so that the fields below are plain functions: a
+    coroutine per field of every contact of a page would cost more than
+    the fields themselves.
+    """
+
     id: strawberry.ID
     name: str
     phone: str
     last_outbound_number: str | None
     last_contacted_at: datetime | None
     _record: strawberry.Private[records.Contact]
+    _user: strawberry.Private[records.User | None]
 
     @strawberry.field
-    async def assigned_user(self, info: Info[Context, None]) -> UserType | None:
-        user = await _assigned_user(info.context, self._record)
-        return None if user is None else UserType.from_record(user)
+    def assigned_user(self) -> UserType | None:
+        return None if self._user is None else UserType.from_record(self._user)
 
     @strawberry.field(description="The number to reach the contact from, right now.")
-    async def outbound_number(
+    def outbound_number(
         self, info: Info[Context, None], channel: Channel | None = records.Channel.SMS
     ) -> str | None:
-        selection = await _live_selection(info.context, self._record, channel)
-        return selection.number
+        return self._live_selection(info.context, channel).number
 
     @strawberry.field(description="The number to reach the contact from, and why.")
-    async def outbound_selection(
+    def outbound_selection(
         self, info: Info[Context, None], channel: Channel | None = records.Channel.SMS
     ) -> OutboundSelectionType:
-        selection = await _live_selection(info.context, self._record, channel)
+        selection = self._live_selection(info.context, channel)
         return OutboundSelectionType.from_record(selection)
 
     @strawberry.field(description="Changes of the cached SMS selection, newest first.")
@@ -168,8 +176,22 @@ class ContactType:
         )
         return [SelectionChangeType.from_record(change) for change in changes]
 
+    def _live_selection(
+        self, context: Context, channel: records.Channel | None
+    ) -> records.Selection:
+        # The location as this request sees it now, after any mutation.
+        return select_outbound_number(
+            assigned_user_id=self._record.assigned_user_id,
+            assigned_user=self._user,
+            last_outbound_number=self._record.last_outbound_number,
+            location=context.location,
+            channel=channel or records.Channel.SMS,
+        )
+
     @classmethod
-    def from_record(cls, contact: records.Contact) -> ContactType:
+    def from_record(
+        cls, contact: records.Contact, user: records.User | None
+    ) -> ContactType:
         return cls(
             id=strawberry.ID(contact.id),
             name=contact.name,
@@ -177,27 +199,32 @@ class ContactType:
             last_outbound_number=contact.last_outbound_number,
             last_contacted_at=contact.last_contacted_at,
             _record=contact,
+            _user=user,
         )
 
 
-async def _assigned_user(
-    context: Context, contact: records.Contact
+async def contact_type(context: Context, contact: records.Contact) -> ContactType:
+    """One contact for GraphQL, with its assigned user loaded."""
+    [node] = await contact_types(context, [contact])
+    return node
+
+
+async def contact_types(
+    context: Context, contacts: Sequence[records.Contact]
+) -> list[ContactType]:
+    """Contacts for GraphQL, with their assigned users loaded in one batch."""
+    user_ids = [c.assigned_user_id for c in contacts if c.assigned_user_id]
+    loaded = await context.users.load_many(user_ids) if user_ids else []
+    users = {user.id: user for user in loaded if user is not None}
+    return [ContactType.from_record(c, _assigned_user(c, users)) for c in contacts]
+
+
+def _assigned_user(
+    contact: records.Contact, users: dict[str, records.User]
 ) -> records.User | None:
-    if contact.assigned_user_id is None:
-        return None
-    return await context.users.load(contact.assigned_user_id)
-
-
-async def _live_selection(
-    context: Context, contact: records.Contact, channel: records.Channel | None
-) -> records.Selection:
-    return select_outbound_number(
-        assigned_user_id=contact.assigned_user_id,
-        assigned_user=await _assigned_user(context, contact),
-        last_outbound_number=contact.last_outbound_number,
-        location=context.location,
-        channel=channel or records.Channel.SMS,
-    )
+    """None when unassigned, or when the user no longer exists."""
+    user_id = contact.assigned_user_id
+    return None if user_id is None else users.get(user_id)
 
 
 @strawberry.type(name="ContactEdge")
@@ -214,9 +241,15 @@ class PageInfo:
 
 @strawberry.type(name="ContactConnection")
 class ContactConnection:
-    edges: list[ContactEdge]
     page_info: PageInfo
+    _contacts: strawberry.Private[list[records.Contact]]
     _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field
+    async def edges(self, info: Info[Context, None]) -> list[ContactEdge]:
+        # The users are read only when the edges are asked for.
+        nodes = await contact_types(info.context, self._contacts)
+        return [ContactEdge(cursor=encode_cursor(node.id), node=node) for node in nodes]
 
     @strawberry.field(description="How many contacts match, on every page.")
     async def total_count(self) -> int:
@@ -241,20 +274,16 @@ async def contact_connection(
         location_id, contact_filter, after_id=after_id, limit=limit + 1
     )
     page = found[:limit]
-    edges = [
-        ContactEdge(cursor=encode_cursor(c.id), node=ContactType.from_record(c))
-        for c in page
-    ]
 
     async def count() -> int:
         return await contacts.count(location_id, contact_filter)
 
     return ContactConnection(
-        edges=edges,
         page_info=PageInfo(
             has_next_page=len(found) > limit,
-            end_cursor=edges[-1].cursor if edges else None,
+            end_cursor=encode_cursor(page[-1].id) if page else None,
         ),
+        _contacts=page,
         _count=count,
     )
 

@@ -23,7 +23,7 @@ from gateway.records import Cause, Channel, Location
 from gateway.runtime import Runtime, build_runtime
 from gateway.store import ContactFilter, Store
 from tests.support.api import Api
-from tests.support.counting import CountingDatabase
+from tests.support.round_trips import CountingDatabase, RoundTrips
 from tests.support.settings import make_settings
 from tests.support.stores import close_test_store, open_test_store
 from tests.support.tenants import (
@@ -219,22 +219,22 @@ async def test_a_preview_reads_the_same_whatever_the_size_and_writes_nothing(
     contact_count: int,
 ) -> None:
     plain = open_test_store()
-    counting = CountingDatabase(plain.database)
-    store = Store(counting)
+    tally = RoundTrips()
+    store = Store(CountingDatabase(plain.database, tally))
     runtime, location = await _large_location(store, contact_count)
-    counting.calls.clear()
+    tally.reset()
 
     impact = await preview_change(
         runtime, location, DefaultNumberChange(NUMBERS[2]), examples=10
     )
 
-    reads = dict(counting.calls)
+    calls = dict(tally.calls)
     await close_test_store(plain)
     assert impact.contacts_switching == contact_count // 2
     assert len(impact.examples) == 10
-    assert counting.writes() == 0
-    # One grouping, the users of the groups, one page of examples.
-    assert reads == {
+    # One grouping, the users of the groups, one page of examples: and
+    # nothing else, so no write.
+    assert calls == {
         ("contacts", "aggregate"): 1,
         ("users", "find"): 1,
         ("contacts", "find"): 1,

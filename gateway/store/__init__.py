@@ -2,6 +2,10 @@
 
 No other package imports Motor or names a collection: moving to another
 driver is a change to this package alone.
+
+A read that wants every document it matches asks for them in one batch
+(`batch_size`): a server sends only 101 in a cursor's first batch unless
+asked for more, and each further batch is another round trip.
 """
 
 from __future__ import annotations

@@ -134,7 +134,7 @@ class ContactStore:
         cursor = self._contacts.find(
             {"_id": {"$in": oids}, "locationId": ObjectId(location_id)},
             CONTACT_PROJECTION,
-        )
+        ).batch_size(len(oids))
         return [contact_record(doc) for doc in await cursor.to_list(len(oids))]
 
     async def get_states(
@@ -146,7 +146,7 @@ class ContactStore:
         cursor = self._contacts.find(
             {"_id": {"$in": oids}, "locationId": ObjectId(location_id)},
             _STATE_PROJECTION,
-        )
+        ).batch_size(len(oids))
         return [_state(doc) for doc in await cursor.to_list(len(oids))]
 
     async def page(
@@ -162,7 +162,10 @@ class ContactStore:
         if after_id is not None:
             query["_id"] = {"$gt": ObjectId(after_id)}
         cursor = (
-            self._contacts.find(query, CONTACT_PROJECTION).sort("_id", 1).limit(limit)
+            self._contacts.find(query, CONTACT_PROJECTION)
+            .sort("_id", 1)
+            .limit(limit)
+            .batch_size(limit)
         )
         return [contact_record(doc) for doc in await cursor.to_list(limit)]
 
@@ -197,12 +200,14 @@ class ContactStore:
     ) -> AsyncIterator[ChunkBounds]:
         """Split the contacts in scope into `_id` ranges of `chunk_size`.
 
-        Only ids cross the wire, one cursor batch at a time, so memory stays
+        Only ids cross the wire, one chunk's worth per batch, so memory stays
         flat however many contacts the location has.
         """
-        cursor = self._contacts.find(
-            _scope_query(location_id, user_id), {"_id": 1}
-        ).sort("_id", 1)
+        cursor = (
+            self._contacts.find(_scope_query(location_id, user_id), {"_id": 1})
+            .sort("_id", 1)
+            .batch_size(chunk_size)
+        )
         first: ObjectId | None = None
         last: ObjectId | None = None
         count = 0
@@ -218,11 +223,21 @@ class ContactStore:
             yield ChunkBounds(str(first), str(last), count)
 
     async def chunk_states(
-        self, location_id: str, user_id: str | None, first_id: str, last_id: str
+        self,
+        location_id: str,
+        user_id: str | None,
+        first_id: str,
+        last_id: str,
+        count: int,
     ) -> list[ContactState]:
+        """The contacts in scope with `_id` from `first_id` to `last_id`.
+
+        `count` is how many the range held when it was planned: they arrive
+        in one batch (any added since, in another).
+        """
         query = _scope_query(location_id, user_id)
         query["_id"] = {"$gte": ObjectId(first_id), "$lte": ObjectId(last_id)}
-        cursor = self._contacts.find(query, _STATE_PROJECTION)
+        cursor = self._contacts.find(query, _STATE_PROJECTION).batch_size(count)
         return [_state(doc) async for doc in cursor]
 
     async def input_groups(
@@ -285,89 +300,123 @@ class ContactStore:
         unsure: list[str] = []
         now = datetime.now(UTC)
 
-        for shape, ids_by_inputs in _group_by_shape(writes).items():
-            query = _conditional_query(location_id, shape, ids_by_inputs)
+        for shape, ids_by_state in _group_by_shape(writes).items():
+            query = _conditional_query(location_id, shape.revision, ids_by_state)
             update = _update(shape, now, cause)
             result = await self._contacts.update_many(query, update)
 
-            expected = sum(len(ids) for ids in ids_by_inputs.values())
+            expected = sum(len(ids) for ids in ids_by_state.values())
             if result.matched_count != expected:
-                unsure.extend(str(i) for ids in ids_by_inputs.values() for i in ids)
+                unsure.extend(str(i) for ids in ids_by_state.values() for i in ids)
 
         return unsure
 
 
 _Choice = tuple[str | None, str]
-_Inputs = tuple[ObjectId | None, str | None]
+# A contact as the writer read it: assigned user, last number, choice.
+_State = tuple[ObjectId | None, str | None, _Choice | None]
 
 
 @dataclass(frozen=True, slots=True)
-class _Shape:
-    """What a group of writes shares, so that one update serves them all."""
-
-    before: _Choice | None
-    after: CachedSelection
+class _Inputs:
     assigned_user_id: str | None
     last_outbound_number: str | None
     contacted_at: datetime | None
 
 
+@dataclass(frozen=True, slots=True)
+class _Shape:
+    """What one update sets, so that it serves every write of a group.
+
+    Most writes of a recompute only stamp a newer revision on a choice
+    that stays, and leave the contact's inputs alone: those share one
+    update, whatever their choice, which each write's own condition pins.
+    """
+
+    revision: int
+    # The choice replaced and its replacement, for the history; None when
+    # the choice stays and only the revision moves.
+    change: tuple[_Choice | None, CachedSelection] | None
+    # The contact's new inputs; None when they stay as they are.
+    inputs: _Inputs | None
+
+
 def _group_by_shape(
     writes: Iterable[SelectionWrite],
-) -> dict[_Shape, dict[_Inputs, list[ObjectId]]]:
-    groups: dict[_Shape, dict[_Inputs, list[ObjectId]]] = defaultdict(
+) -> dict[_Shape, dict[_State, list[ObjectId]]]:
+    groups: dict[_Shape, dict[_State, list[ObjectId]]] = defaultdict(
         lambda: defaultdict(list)
     )
     for write in writes:
         before = write.before
-        shape = _Shape(
-            before=_choice(before.cached_selection),
-            after=write.selection,
-            assigned_user_id=write.assigned_user_id,
-            last_outbound_number=write.last_outbound_number,
-            contacted_at=write.contacted_at,
+        before_choice = _choice(before.cached_selection)
+        inputs = _Inputs(
+            write.assigned_user_id, write.last_outbound_number, write.contacted_at
         )
-        inputs = (_oid_or_none(before.assigned_user_id), before.last_outbound_number)
-        groups[shape][inputs].append(ObjectId(before.id))
+        kept = _Inputs(before.assigned_user_id, before.last_outbound_number, None)
+        shape = _Shape(
+            revision=write.selection.revision,
+            change=(
+                None
+                if before_choice == _choice(write.selection)
+                else (before_choice, write.selection)
+            ),
+            inputs=None if inputs == kept else inputs,
+        )
+        state = (
+            _oid_or_none(before.assigned_user_id),
+            before.last_outbound_number,
+            before_choice,
+        )
+        groups[shape][state].append(ObjectId(before.id))
     return groups
 
 
 def _conditional_query(
-    location_id: str, shape: _Shape, ids_by_inputs: dict[_Inputs, list[ObjectId]]
+    location_id: str, revision: int, ids_by_state: dict[_State, list[ObjectId]]
 ) -> Document:
     """Match the contacts only while they are as read, and not newer."""
-    query: Document = {
+    return {
         "locationId": ObjectId(location_id),
-        "$or": [
-            {"_id": {"$in": ids}, "assignedUserId": user_id, "lastOutboundNumber": last}
-            for (user_id, last), ids in ids_by_inputs.items()
-        ],
+        "$or": [_as_read(ids, state, revision) for state, ids in ids_by_state.items()],
     }
-    if shape.before is None:
-        query["selection"] = None
+
+
+def _as_read(ids: list[ObjectId], state: _State, revision: int) -> Document:
+    user_id, last, choice = state
+    condition: Document = {
+        "_id": {"$in": ids},
+        "assignedUserId": user_id,
+        "lastOutboundNumber": last,
+    }
+    if choice is None:
+        condition["selection"] = None
     else:
-        query["selection.number"] = shape.before[0]
-        query["selection.reason"] = shape.before[1]
-        query["selection.revision"] = {"$lte": shape.after.revision}
-    return query
+        condition["selection.number"] = choice[0]
+        condition["selection.reason"] = choice[1]
+        condition["selection.revision"] = {"$lte": revision}
+    return condition
 
 
 def _update(shape: _Shape, now: datetime, cause: Cause) -> Document:
-    changes: Document = {
-        "assignedUserId": _oid_or_none(shape.assigned_user_id),
-        "lastOutboundNumber": shape.last_outbound_number,
-        "selection": cached_selection_document(shape.after),
-    }
-    if shape.contacted_at is not None:
-        changes["lastContactedAt"] = shape.contacted_at
-    update: Document = {"$set": changes}
+    changes: Document = {}
+    if shape.inputs is not None:
+        changes["assignedUserId"] = _oid_or_none(shape.inputs.assigned_user_id)
+        changes["lastOutboundNumber"] = shape.inputs.last_outbound_number
+        if shape.inputs.contacted_at is not None:
+            changes["lastContactedAt"] = shape.inputs.contacted_at
 
-    if shape.before != _choice(shape.after):
-        entry = _history_entry(now, shape.before, shape.after, cause)
-        update["$push"] = {
-            "selectionHistory": {"$each": [entry], "$slice": -HISTORY_LIMIT}
-        }
-    return update
+    if shape.change is None:
+        changes["selection.revision"] = shape.revision
+        return {"$set": changes}
+
+    before, after = shape.change
+    changes["selection"] = cached_selection_document(after)
+    entry = _history_entry(now, before, after, cause)
+    return {
+        "$set": changes,
+        "$push": {"selectionHistory": {"$each": [entry], "$slice": -HISTORY_LIMIT}},
+    }
 
 
 def _choice(selection: CachedSelection | None) -> _Choice | None:

@@ -1,7 +1,9 @@
 """The indexes behind every query the gateway and the tasks run.
 
-Each names the queries it serves. `ensure_indexes` runs at every start-up;
-creating an index that already exists is a no-op.
+Each names the queries it serves; tests/test_indexes.py checks with
+`explain`, on a real server, that every query the gateway and the tasks
+send is served by one. `ensure_indexes` runs at every start-up; creating an
+index that already exists is a no-op.
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ INDEXES: dict[str, list[IndexModel]] = {
             name="location_phone",
         ),
         # ContactStore.page and count without a filter; chunk_bounds and
-        # chunk_states of a whole-location recompute.
+        # chunk_states of a whole-location recompute. (The conditional
+        # writes of write_selections name each contact by _id.)
         IndexModel([("locationId", ASCENDING), ("_id", ASCENDING)], name="location_id"),
         # Filters on the assigned user or on being unassigned, User.contacts,
         # and the chunks of a recompute for one user's contacts.

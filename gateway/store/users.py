@@ -49,7 +49,7 @@ class UserStore:
             return []
         cursor = self._users.find(
             {"_id": {"$in": oids}, "locationId": ObjectId(location_id)}
-        )
+        ).batch_size(len(oids))
         return [user_record(doc) for doc in await cursor.to_list(len(oids))]
 
     async def list(self, location_id: str) -> list[User]:

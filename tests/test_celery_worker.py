@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from gateway import contacts, locations, users
+from gateway import locations
 from gateway.recompute import plan_job
-from gateway.records import Cause, JobKind, JobStatus, RecomputeJob
+from gateway.records import JobKind, JobStatus, RecomputeJob
 from gateway.runners import CeleryRunner
 from gateway.runtime import Runtime, build_runtime
 from gateway.store import ContactFilter, Store
 from tests.support.caches import stale_selections
+from tests.support.locations import CAMPAIGN, CAUSE, RIVERA, seed_location
 from tests.support.mongo_wire import MongoWireServer
 from tests.support.runners import RecordingRunner
 from tests.support.scrapes import scrape
@@ -33,30 +34,10 @@ from tests.support.workers import (
     worker_env,
 )
 
-FRONT, RIVERA, CAMPAIGN = "+12025550143", "+14155550100", "+12125550199"
-CAUSE = Cause("test")
 # Short, so that redelivery after a worker's death happens within the test.
 VISIBILITY_SECONDS = 3
 # Longer than the visibility timeout, so that redelivery normally comes first.
 STALL_SECONDS = 5
-
-
-async def _location_with_contacts(runtime: Runtime, count: int) -> str:
-    location, _ = await locations.create_location(runtime, "Celery")
-    for number in (FRONT, RIVERA, CAMPAIGN):
-        _, location = await locations.add_phone_number(
-            runtime, location, number, None, CAUSE
-        )
-    location = await locations.set_default_outbound_number(
-        runtime, location, FRONT, CAUSE
-    )
-    ana = await users.create_user(runtime, location, "Ana", None, RIVERA)
-    for i in range(count):
-        user_id = ana.id if i % 3 == 0 else None
-        await contacts.create_contact(
-            runtime, location, f"C{i}", f"+1617555{i:04d}", user_id, CAUSE
-        )
-    return location.id
 
 
 async def _finished(store: Store, job_id: str) -> RecomputeJob:
@@ -83,7 +64,7 @@ async def test_a_worker_recomputes_a_changed_default(
     settings = make_settings(celery_broker_url=broker, recompute_chunk_size=7)
     runtime = build_runtime(settings, shared_store)
     assert isinstance(runtime.runner, CeleryRunner)
-    location_id = await _location_with_contacts(runtime, 30)
+    location_id = await seed_location(runtime, 30)
     worker = Worker(
         worker_env(mongo_uri, shared_store, broker), tmp_path / "worker.log"
     )
@@ -131,7 +112,7 @@ async def _kill_mid_job(
         make_settings(celery_broker_url=broker, recompute_chunk_size=1, **settings),
         store,
     )
-    location_id = await _location_with_contacts(runtime, 120)
+    location_id = await seed_location(runtime, 120)
     env = worker_env(
         mongo_uri,
         store,
@@ -217,7 +198,7 @@ async def test_a_chunk_that_fails_twice_with_a_transient_error_is_retried(
     broker = empty_test_broker()
     held = RecordingRunner()
     runtime = build_runtime(make_settings(), shared_store, held)
-    location_id = await _location_with_contacts(runtime, 10)
+    location_id = await seed_location(runtime, 10)
     location = await shared_store.locations.get(location_id)
     assert location is not None
     await locations.set_default_outbound_number(runtime, location, CAMPAIGN, CAUSE)
@@ -261,7 +242,7 @@ async def test_with_the_broker_down_mutations_succeed_and_jobs_wait_in_the_outbo
     outage = PrivateRedis(tmp_path)
     settings = make_settings(celery_broker_url=outage.url)
     runtime = build_runtime(settings, shared_store)
-    location_id = await _location_with_contacts(runtime, 12)
+    location_id = await seed_location(runtime, 12)
     location = await shared_store.locations.get(location_id)
     assert location is not None
 

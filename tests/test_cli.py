@@ -10,51 +10,31 @@ from pathlib import Path
 
 import pytest
 
-from gateway import contacts, locations, users
-from gateway.records import Cause, JobStatus
+from gateway.records import JobStatus
 from gateway.runtime import build_runtime
 from gateway.store import ContactFilter, Store
 from tests.support.caches import stale_selections
+from tests.support.locations import CAMPAIGN, FRONT, seed_location
+from tests.support.servers import command_env
 from tests.support.settings import make_settings
 
-FRONT, RIVERA, CAMPAIGN = "+12025550143", "+14155550100", "+12125550199"
-CAUSE = Cause("test")
 CLI = str(Path(sys.executable).with_name("outbound-gateway"))
 
 
 @pytest.fixture
 async def location_id(shared_store: Store) -> str:
     runtime = build_runtime(make_settings(), shared_store)
-    location, _ = await locations.create_location(runtime, "Harbor Dental")
-    for number in (FRONT, RIVERA, CAMPAIGN):
-        _, location = await locations.add_phone_number(
-            runtime, location, number, None, CAUSE
-        )
-    location = await locations.set_default_outbound_number(
-        runtime, location, FRONT, CAUSE
-    )
-    ana = await users.create_user(runtime, location, "Ana Rivera", None, RIVERA)
-    for i in range(6):
-        await contacts.create_contact(
-            runtime,
-            location,
-            f"Contact {i}",
-            f"+1617555{i:04d}",
-            ana.id if i < 2 else None,
-            CAUSE,
-        )
+    location_id = await seed_location(runtime, 6)
     await runtime.outbox.drain()
-    return location.id
+    return location_id
 
 
 def _run(mongo_uri: str, store: Store, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {
-        **os.environ,
-        "MONGODB_URI": mongo_uri,
-        "MONGODB_DATABASE": store.database.name,
-        "LOG_LEVEL": "WARNING",
-    }
-    env.pop("CELERY_BROKER_URL", None)
+    env = command_env(
+        MONGODB_URI=mongo_uri,
+        MONGODB_DATABASE=store.database.name,
+        LOG_LEVEL="WARNING",
+    )
     return subprocess.run(
         [CLI, *args], env=env, capture_output=True, text=True, timeout=120, check=False
     )

@@ -16,7 +16,13 @@ import uvicorn
 from starlette.types import ASGIApp
 
 from gateway.settings import Settings
-from tests.support.workers import WAIT_SECONDS, cli_path, free_port, wait_for
+from tests.support.workers import (
+    WAIT_SECONDS,
+    cli_path,
+    free_port,
+    stop_process,
+    wait_for,
+)
 
 HOST = "127.0.0.1"
 
@@ -64,16 +70,10 @@ class Gateway:
 
     def stop(self) -> int:
         """SIGTERM, as an orchestrator stops it; returns the exit status."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        status = stop_process(self.process)
         for file in self._files:
             file.close()
-        return self.process.returncode
+        return status
 
     def _answers(self) -> bool:
         if self.process.poll() is not None:

@@ -83,13 +83,7 @@ class Worker:
         self._log_file.close()
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self._log_file.close()
 
 
@@ -144,6 +138,19 @@ class PrivateRedis:
             return bool(client.ping())
         except redis.ConnectionError:
             return False
+
+
+def stop_process(process: subprocess.Popen[bytes]) -> int:
+    """SIGTERM, as an orchestrator stops a process, then SIGKILL if it lingers;
+    returns the exit status."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
 
 
 def free_port() -> int:

@@ -139,17 +139,6 @@ def _left_by(write: SelectionWrite, state: ContactState) -> bool:
     )
 
 
-async def refresh_selections(
-    store: Store, location_id: str, contact_ids: Iterable[str], cause: Cause
-) -> None:
-    """Recompute the cached selections of a few contacts from current data."""
-    location = await store.locations.get(location_id)
-    if location is None:
-        return
-    states = await store.contacts.get_states(location_id, contact_ids)
-    await write_fresh_selections(store, location, states, cause)
-
-
 async def write_fresh_selections(
     store: Store, location: Location, states: Sequence[ContactState], cause: Cause
 ) -> None:

@@ -96,9 +96,6 @@ class CachedSelection:
     reason: Reason
     revision: int
 
-    def same_choice(self, selection: Selection) -> bool:
-        return self.number == selection.number and self.reason is selection.reason
-
 
 @dataclass(frozen=True, slots=True)
 class ContactState:
@@ -187,7 +184,6 @@ class Chunk:
     first_id: str
     last_id: str
     count: int
-    done: bool
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,6 @@ data, and recomputes run inside the gateway's own event loop.
 from __future__ import annotations
 
 import enum
-import functools
 
 import limits
 import phonenumbers
@@ -178,8 +177,3 @@ class Settings(BaseSettings):
         """The URL rate limits are counted at; `memory://` for this process."""
         url = self.rate_limit_storage_url or self.celery_broker_url
         return "memory://" if url is None else url.get_secret_value()
-
-
-@functools.cache
-def get_settings() -> Settings:
-    return Settings()

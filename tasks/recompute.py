@@ -100,9 +100,7 @@ def run_chunk(
     last_id: str,
     count: int,
 ) -> None:
-    chunk = Chunk(
-        index=index, first_id=first_id, last_id=last_id, count=count, done=False
-    )
+    chunk = Chunk(index=index, first_id=first_id, last_id=last_id, count=count)
 
     async def work(store: Store) -> None:
         job = await store.jobs.get(job_id)

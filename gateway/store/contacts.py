@@ -173,12 +173,6 @@ class ContactStore:
         query = _filter_query(location_id, contact_filter)
         return int(await self._contacts.count_documents(query))
 
-    async def phone_taken(self, location_id: str, phone: str) -> bool:
-        doc = await self._contacts.find_one(
-            {"locationId": ObjectId(location_id), "phone": phone}, {"_id": 1}
-        )
-        return doc is not None
-
     async def selection_history(
         self, location_id: str, contact_id: str, first: int
     ) -> list[SelectionChange]:

@@ -25,7 +25,7 @@ INDEXES: dict[str, list[IndexModel]] = {
         ),
     ],
     "contacts": [
-        # ContactStore.insert and phone_taken: one phone per location.
+        # ContactStore.insert: one phone per location (DuplicatePhone).
         IndexModel(
             [("locationId", ASCENDING), ("phone", ASCENDING)],
             unique=True,

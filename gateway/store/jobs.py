@@ -180,7 +180,6 @@ class JobStore:
                 first_id=str(chunk["first"]),
                 last_id=str(chunk["last"]),
                 count=chunk["count"],
-                done=chunk["done"],
             )
             for index, chunk in enumerate(doc["chunks"])
             if not chunk["done"]
